@@ -1,0 +1,17 @@
+"""Collaborative filtering: rating datasets and the lesson's two functional-API models."""
+
+from zoo import hookimpl
+
+
+@hookimpl
+def register_models(register):
+    register("cf-bias", "zoo_plugins.cf.models:cf_bias", tags=["cf"], tiny={"n_factors": 3},
+             summary="Dot product of user and item embeddings plus user and item biases (L2 on the factors).")
+    register("cf-nn", "zoo_plugins.cf.models:cf_nn", tags=["cf"], tiny={"n_factors": 3, "hidden": 4},
+             summary="Concatenated user and item embeddings through a dropout-regularised dense layer.")
+
+
+@hookimpl
+def register_datasets(register):
+    register("synthetic-ratings", "zoo_plugins.cf.data:synthetic_ratings", tags=["cf", "synthetic"],
+             summary="SYNTHETIC ratings from planted user/item factors and biases (offline demos, tests).")

@@ -1,0 +1,61 @@
+"""keras-zoo: a plugin-based model zoo for Keras 3.
+
+``import zoo`` is cheap (no TensorFlow); so is registering plugins. The Python API mirrors the CLI::
+
+    import zoo
+    model = zoo.build("movielens-cf-bias", model={"n_factors": 32})   # an uncompiled keras.Model
+    run = zoo.train("movielens-cf-bias", out="runs/cf")                  # a trained, saved run
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+from .errors import AmbiguousNameError, PluginError, RecipeError, RunError, UnknownNameError, ZooError  # noqa: E402
+from .hookspecs import hookimpl  # noqa: E402
+
+if TYPE_CHECKING:
+    import keras
+
+    from .compose import Built
+    from .recipes import Plan
+    from .registry import Registry
+    from .runs import Run
+
+__all__ = [
+    "AmbiguousNameError", "PluginError", "RecipeError", "RunError", "UnknownNameError", "ZooError",
+    "__version__", "build", "hookimpl", "load_plugins", "resolve", "train",
+]
+
+
+def load_plugins(plugin_files: tuple[str, ...] = (), strict: bool = False) -> Registry:
+    """The registry of every plugin (built-in, installed, local files); loaded once."""
+    from .registry import load_plugins as _load
+
+    return _load(plugin_files, strict)
+
+
+def resolve(name: str | None = None, *, config_files: tuple[str, ...] = (), overrides: tuple[str, ...] = (),
+            **sections: Any) -> Plan:
+    """Resolve and validate a recipe; ``sections`` override it (``model={"filters": 128}``)."""
+    from .recipes import resolve as _resolve
+
+    return _resolve(name, load_plugins(), config_files=config_files, overrides=overrides,
+                    python_overrides=sections or None)
+
+
+def build(name: str | None = None, **sections: Any) -> keras.Model:
+    """Build (and compile) the recipe's model on its dataset, without training or saving it."""
+    from .compose import build_plan
+
+    built: Built = build_plan(resolve(name, **sections))
+    return built.model
+
+
+def train(name: str | None = None, *, out: str | None = None, force: bool = False, **sections: Any) -> Run:
+    """Train the recipe and save a run directory; returns the :class:`zoo.runs.Run`."""
+    from .compose import train_plan
+
+    return train_plan(resolve(name, **sections), out=out, force=force)

@@ -1,0 +1,340 @@
+"""The ``zoo`` command. Only ``build``, ``train``, ``evaluate`` and ``predict`` import Keras, and only
+once they run: ``zoo --help``, ``list``, ``show`` and ``plugins`` stay free of TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from . import __version__
+from .errors import ZooError
+from .registry import KINDS, Entry, Registry, filter_entries, load_plugins
+
+PLURAL = {f"{kind}s": kind for kind in KINDS}
+
+
+def _registry(ctx: click.Context) -> Registry:
+    root = ctx.find_root()
+    return load_plugins(root.params.get("plugin_files") or (), bool(root.params.get("strict")))
+
+
+class ZooGroup(click.Group):
+    """Adds plugin commands (``register_commands``) and turns user errors into one line."""
+
+    def _with_plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        group = click.Group()
+        _registry(ctx).call_hook("register_commands", strict=bool(ctx.find_root().params.get("strict")), cli=group)
+        return {**group.commands, **self.commands}  # a plugin cannot replace a core command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._with_plugin_commands(ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or self._with_plugin_commands(ctx).get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ZooError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(getattr(exc, "exit_code", 1))
+
+
+@click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="keras-zoo")
+@click.option("--plugin", "plugin_files", multiple=True, type=click.Path(dir_okay=False),
+              help="Load a local plugin file (repeatable; also ZOO_PLUGIN_FILES).")
+@click.option("--strict", is_flag=True, help="Make a plugin that fails to load a fatal error.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for user errors.")
+def cli(plugin_files: tuple[str, ...], strict: bool, debug: bool) -> None:
+    """keras-zoo: Keras models, datasets and embeddings composed by name.
+
+    \b
+    zoo list                 what is registered (models, datasets, embeddings, recipes)
+    zoo show NAME            parameters and docs of a plugin, or a recipe fully resolved
+    zoo build NAME           build a recipe's model and save it as a run directory
+    zoo train NAME           build, train, evaluate and save
+    """
+
+
+# -- list / show / plugins --------------------------------------------------------------------
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(row, widths)), row[-1]]).rstrip() for row in rows)
+
+
+@cli.command("list")
+@click.argument("what", required=False)
+@click.option("--tag", help="Only entries with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def list_command(ctx: click.Context, what: str | None, tag: str | None, as_json: bool) -> None:
+    """List what is registered. WHAT is a kind (models, datasets, embeddings, recipes) or an
+    fnmatch pattern such as 'imdb*'."""
+    registry = _registry(ctx)
+    kind = PLURAL.get(what or "") or (what if what in KINDS else None)
+    entries = filter_entries(registry.entries(kind), None if kind else what, tag)
+    if as_json:
+        click.echo(json.dumps([{"name": e.name, "kind": e.kind, "plugin": e.plugin, "summary": e.summary,
+                                "tags": list(e.tags), "aliases": list(e.aliases)} for e in entries], indent=2))
+        return
+    if not entries:
+        click.echo("nothing matches" + (f" {what!r}" if what else "") + (f" with tag {tag!r}" if tag else ""))
+        return
+    rows = [("KIND", "NAME", "PLUGIN", "SUMMARY")]
+    rows += [(e.kind, e.qualified_name if registry.is_ambiguous(e) else e.name, e.plugin, _first_line(e.summary))
+             for e in entries]
+    click.echo(_table(rows))
+
+
+def _show_component(registry: Registry, entry: Entry) -> dict[str, Any]:
+    from .params import docstring_args, injected_parameters, recipe_parameters
+
+    target = entry.load()
+    import inspect
+
+    doc = inspect.getdoc(target) or ""
+    if docstring_args(target):
+        doc = doc.split("\nArgs:")[0].strip()
+    return {
+        "target": entry.target_path,
+        "takes": [f"{p.name}: {p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, '__name__', p.annotation)}"
+                  for p in injected_parameters(target)],
+        "docs": doc,
+        "parameters": [{"name": p.name, "type": p.type_text, "default": None if p.required else p.default,
+                        "required": p.required, "description": p.description}
+                       for p in recipe_parameters(target).values()],
+    }
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def show(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show a model, dataset, embedding or recipe: its docs and every parameter, or for a recipe,
+    the fully resolved YAML."""
+    from .errors import UnknownNameError
+    from .recipes import dump_recipe, plain, resolve
+
+    registry = _registry(ctx)
+    found, errors = [], []
+    for kind in KINDS:
+        try:
+            found.append(registry.get(kind, name))
+        except UnknownNameError as exc:
+            errors.append(exc)
+    if not found:
+        known = [e.name for e in registry.entries()]
+        from .errors import did_you_mean
+
+        raise UnknownNameError(f"nothing is registered as {name!r}{did_you_mean(name.rpartition(':')[2], known)} "
+                               f"(see `zoo list`)")
+    shown = []
+    for entry in found:
+        plugin = registry.plugins[entry.plugin]
+        info: dict[str, Any] = {"name": entry.name, "kind": entry.kind, "summary": entry.summary,
+                                "plugin": entry.plugin, "distribution": plugin.distribution,
+                                "version": plugin.version, "tags": list(entry.tags), "aliases": list(entry.aliases)}
+        if entry.kind == "recipe":
+            info["resolved"] = resolve(entry.qualified_name, registry).to_recipe()
+        else:
+            info.update(_show_component(registry, entry))
+        shown.append(info)
+    if as_json:
+        click.echo(json.dumps(plain(shown if len(shown) > 1 else shown[0]), indent=2, default=str))
+        return
+    for info in shown:
+        click.echo(f"{info['name']} ({info['kind']})")
+        if info["summary"]:
+            click.echo(f"  {info['summary']}")
+        source = " ".join(str(p) for p in (info["distribution"], info["version"]) if p)
+        click.echo(f"plugin: {info['plugin']} ({source})")
+        if info["tags"]:
+            click.echo(f"tags: {', '.join(info['tags'])}")
+        if info["aliases"]:
+            click.echo(f"aliases: {', '.join(info['aliases'])}")
+        if info["kind"] == "recipe":
+            click.echo("resolved recipe:")
+            click.echo("  " + dump_recipe(info["resolved"]).rstrip().replace("\n", "\n  "))
+            continue
+        click.echo(f"target: {info['target']}({', '.join(info['takes'])}, ...)")
+        if info["docs"]:
+            click.echo("\n  " + info["docs"].replace("\n", "\n  ") + "\n")
+        click.echo("parameters:" if info["parameters"] else "parameters: none")
+        for p in info["parameters"]:
+            default = "required" if p["required"] else f"= {yaml.safe_dump(plain(p['default']), default_flow_style=True).strip().removesuffix('...').strip()}"
+            click.echo(f"  {p['name']}: {p['type']} {default}")
+            if p["description"]:
+                click.echo(f"      {p['description']}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List the loaded plugins: where each came from, its hooks, and its load error if any."""
+    registry = _registry(ctx)
+    found = sorted(registry.plugins.values(), key=lambda p: (["builtin", "entrypoint", "file"].index(p.source), p.name))
+    if as_json:
+        click.echo(json.dumps([vars(p) for p in found], indent=2))
+        return
+    rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "HOOKS")]
+    rows += [(p.name, p.source, p.distribution or "-", p.version or "-",
+              f"ERROR: {p.error}" if p.error else ", ".join(h.removeprefix("register_") for h in p.hooks))
+             for p in found]
+    click.echo(_table(rows))
+
+
+# -- build / train ----------------------------------------------------------------------------
+
+
+def _recipe_options(f: Any) -> Any:
+    options = [
+        click.argument("name", required=False),
+        click.option("-c", "--config", "config_files", multiple=True, type=click.Path(dir_okay=False),
+                     help="A YAML file with a recipe, or with named 'recipes:' (repeatable)."),
+        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                     help="Override a recipe key, the value parsed as YAML: --set model.filters=128."),
+        click.option("--out", type=click.Path(file_okay=False), help="The run directory (default runs/NAME-TIME)."),
+        click.option("--force", is_flag=True, help="Replace --out if it already holds something."),
+        click.option("--dry-run", is_flag=True, help="Resolve and validate only; touch no data and no TensorFlow."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _plan(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...]) -> Any:
+    from .recipes import resolve
+
+    return resolve(name, _registry(ctx), config_files=config_files, overrides=overrides)
+
+
+def _dry_run(plan: Any) -> None:
+    from .recipes import dump_recipe
+
+    click.echo(dump_recipe(plan.to_recipe()).rstrip())
+    click.echo(f"dry run: recipe {plan.name!r} is valid; nothing was loaded or built")
+
+
+@cli.command()
+@_recipe_options
+@click.pass_context
+def build(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...],
+          out: str | None, force: bool, dry_run: bool) -> None:
+    """Build and compile a recipe's model, print its summary, and save a run directory."""
+    plan = _plan(ctx, name, config_files, overrides)
+    if dry_run:
+        return _dry_run(plan)
+    from .compose import build_plan, check_out_free, count_params, save_built
+    from .runs import default_run_dir
+
+    out_dir = Path(out) if out else default_run_dir(plan.name)
+    check_out_free(out_dir, force)
+    built = build_plan(plan)
+    built.model.summary(print_fn=lambda line, **_: click.echo(line))
+    params = count_params(built.model)
+    run = save_built(built, out_dir, force, status="built")
+    click.echo(f"{params['total']:,} parameters ({params['trainable']:,} trainable)")
+    click.echo(f"saved {run.path}")
+
+
+@cli.command()
+@_recipe_options
+@click.pass_context
+def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...],
+          out: str | None, force: bool, dry_run: bool) -> None:
+    """Build, train every stage, evaluate, and save the run (history, metrics, curves, best checkpoint)."""
+    plan = _plan(ctx, name, config_files, overrides)
+    if dry_run:
+        return _dry_run(plan)
+    from .compose import train_plan
+
+    run = train_plan(plan, out=out, force=force)
+    for split, scores in run.read_json("metrics.json").items():
+        click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
+    click.echo(f"saved {run.path}")
+
+
+# -- saved runs -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.option("--split", "splits", multiple=True, help="Splits to evaluate (default: validation and test).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def evaluate(run_dir: str, splits: tuple[str, ...], as_json: bool) -> None:
+    """Evaluate a saved run on its recipe's data."""
+    from .compose import evaluate_run
+    from .runs import Run
+
+    results = evaluate_run(Run.open(run_dir), splits or ("validation", "test"))
+    if not results:
+        raise ZooError(f"the dataset has none of the splits {', '.join(splits or ('validation', 'test'))}")
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    for split, scores in results.items():
+        click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
+
+
+def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
+    if input_file:
+        path = Path(input_file)
+        if path.suffix == ".npy":
+            import numpy as np
+
+            return np.load(path, allow_pickle=False)
+        from .recipes import load_yaml
+
+        return load_yaml(path).data  # JSON is YAML
+    if not values:
+        raise ZooError("give inputs as arguments (each parsed as YAML, e.g. '[1, 31]') or --input FILE")
+    try:
+        parsed = [yaml.safe_load(v) for v in values]
+    except yaml.YAMLError as exc:
+        raise ZooError(f"cannot parse the inputs as YAML: {exc}") from None
+    return parsed[0] if len(parsed) == 1 and isinstance(parsed[0], list) and parsed[0] and \
+        isinstance(parsed[0][0], list) else parsed
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.argument("values", nargs=-1)
+@click.option("--input", "input_file", type=click.Path(dir_okay=False, exists=True),
+              help="Inputs from a .json, .yaml or .npy file.")
+def predict(run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
+    """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
+    pairs); one JSON line per input."""
+    from .compose import predict_run
+    from .runs import Run
+
+    raw = _read_inputs(values, input_file)
+    predictions = predict_run(Run.open(run_dir), raw)
+    inputs = raw if isinstance(raw, list) else [None] * len(predictions)
+    for given, output in zip(inputs, predictions):
+        value = output.tolist()
+        click.echo(json.dumps({"input": given, "prediction": value[0] if len(value) == 1 else value}))
+
+
+def main() -> None:
+    cli(prog_name="zoo")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

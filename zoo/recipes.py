@@ -1,0 +1,426 @@
+"""Recipes: YAML loading, ``extends``, ``--set`` overrides, and validation into a ``Plan``.
+
+A recipe names one plugin per component (``use: NAME``) and its parameters. Resolution merges
+the ``extends`` chain (deeply; a section whose ``use`` changes is replaced, not merged), applies
+overrides, and checks every key against the target's signature and type hints, filling in every
+default, before anything is built. Errors say where the value came from (``file:line`` or
+``--set``), the key path, the value, and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+from .errors import RecipeError, ZooError, did_you_mean
+from .params import check_value, injected_parameters, recipe_parameters
+
+if TYPE_CHECKING:
+    from .registry import Entry, Registry
+
+SECTIONS = ("name", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
+COMPONENTS = {"dataset": "dataset", "embedding": "embedding", "model": "model"}  # section -> kind
+
+
+class YamlMap(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where each key came from (``file:line``, ``--set ...``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.where: dict[Any, str] = {}
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+    loader.flatten_mapping(node)
+    result = YamlMap()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        where = f"{loader.name}:{key_node.start_mark.line + 1}"
+        if key in result:
+            raise RecipeError(f"{where}: duplicate key {key!r} (first at {result.where[key]}); keep one")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.where[key] = where
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass
+class Located:
+    data: Any
+    path: Path | None = None
+
+
+def parse_yaml(text: str, origin: str) -> Any:
+    """Parse YAML, turning syntax errors into one line with the file, line and column."""
+    loader = _Loader(text)
+    loader.name = origin
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
+        raise RecipeError(f"{at}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{origin}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: str | Path) -> Located:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ZooError(f"{path}: no such file; check the path given to -c") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ZooError(f"{path}: cannot read: {exc}") from None
+    return Located(parse_yaml(text, str(path)), path)
+
+
+# -- the train section ------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class Stage:
+    """One fit stage.
+
+    Args:
+        epochs: Epochs to train in this stage.
+        learning_rate: Overrides the optimizer's learning rate for this stage.
+        freeze: Layer names (fnmatch patterns) to make non-trainable from this stage on.
+        unfreeze: Layer names (fnmatch patterns) to make trainable again from this stage on.
+    """
+
+    epochs: int = 1
+    learning_rate: float | None = None
+    freeze: list[str] = field(default_factory=list)
+    unfreeze: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class TrainConfig:
+    """How a model is compiled and fit.
+
+    Args:
+        optimizer: A Keras optimizer: ``{use: adam, learning_rate: 0.001, ...}`` (any of its
+            constructor arguments).
+        loss: A Keras loss name; by default chosen from the dataset's task (mse for
+            regression, binary or sparse categorical cross-entropy for classification).
+        metrics: Keras metric names; by default chosen from the dataset's task.
+        batch_size: Samples per gradient step.
+        seed: Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``).
+        stages: Fit stages, run in order; each may freeze or unfreeze layers and change the
+            learning rate (the model is recompiled between stages).
+        monitor: The logged quantity that picks the best checkpoint and drives early stopping.
+        early_stopping: Stop a stage after this many epochs without improvement of
+            ``monitor``, keeping the best weights; null to never stop early.
+        validation_split: Fraction of the training split held out for validation when the
+            dataset has no validation split of its own.
+        distribute: A TensorFlow distribution strategy: ``mirrored`` (all local GPUs) or
+            ``multi-worker`` (``TF_CONFIG``); null for the default device.
+    """
+
+    optimizer: dict[str, Any] = field(default_factory=lambda: {"use": "adam", "learning_rate": 0.001})
+    loss: str | None = None
+    metrics: list[str] | None = None
+    batch_size: int = 32
+    seed: int = 0
+    stages: list[dict[str, Any]] = field(default_factory=lambda: [{"epochs": 1}])
+    monitor: str = "val_loss"
+    early_stopping: int | None = None
+    validation_split: float = 0.0
+    distribute: Literal["mirrored", "multi-worker"] | None = None
+
+    def stage_list(self) -> list[Stage]:
+        return [Stage(**s) for s in self.stages]
+
+
+# -- the plan -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Component:
+    """A validated recipe section: the registered entry and every parameter, defaults filled."""
+
+    use: str
+    entry: Entry
+    params: dict[str, Any]
+
+    def load(self) -> Any:
+        return self.entry.load()
+
+
+@dataclass
+class Plan:
+    """A fully resolved, validated recipe: what ``zoo build`` and ``zoo train`` execute."""
+
+    name: str
+    summary: str
+    dataset: Component
+    model: Component
+    train: TrainConfig
+    embedding: Component | None = None
+
+    def to_recipe(self) -> dict[str, Any]:
+        """The resolved recipe as plain YAML-ready data (every default filled in)."""
+        recipe: dict[str, Any] = {"name": self.name, "summary": self.summary}
+        for section in COMPONENTS:
+            component = getattr(self, section)
+            if component is not None:
+                recipe[section] = {"use": component.use, **component.params}
+        recipe["train"] = dataclasses.asdict(self.train)
+        return plain(recipe)
+
+
+def plain(value: Any) -> Any:
+    """Tuples to lists and YamlMaps to dicts, so that YAML and JSON dump plain data."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def dump_recipe(recipe: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(plain(recipe), sort_keys=False, default_flow_style=None, width=120)
+
+
+# -- resolution ---------------------------------------------------------------------------------
+
+
+def _where(mapping: Any, key: Any) -> str:
+    return getattr(mapping, "where", {}).get(key, "")
+
+
+class _Context:
+    """Formats errors for one recipe: ``where: key.path: problem``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def error(self, where: str, path: str, problem: str) -> RecipeError:
+        prefix = where or f"recipe {self.name!r}"
+        return RecipeError(f"{prefix}: {path}: {problem}" if path else f"{prefix}: {problem}")
+
+
+def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> YamlMap:
+    """Deep-merge ``over`` into ``base``. A component whose ``use`` changes is replaced whole,
+    since the old component's parameters mean nothing to the new one."""
+    result = YamlMap(base)
+    result.where = dict(getattr(base, "where", {}))
+    for key, value in over.items():
+        old = result.get(key)
+        replaced = isinstance(value, Mapping) and "use" in value and isinstance(old, Mapping) \
+            and value["use"] != old.get("use")
+        if isinstance(value, Mapping) and isinstance(old, Mapping) and not replaced:
+            result[key] = merge(old, value)
+        else:
+            result[key] = value
+        result.where[key] = _where(over, key) or result.where.get(key, "")
+    return result
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``model.filters=128`` -> (["model", "filters"], 128); the value is parsed as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise RecipeError(f"--set {text!r}: expected key=value, for example --set model.filters=128")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw  # not YAML: take it as a string, as a user would mean it
+    return key.strip().split("."), value
+
+
+def apply_override(recipe: YamlMap, path: list[str], value: Any, where: str) -> YamlMap:
+    """Set ``path`` to ``value`` (``merge`` drops a section's parameters when its ``use`` changes)."""
+    update: Any = value
+    for key in reversed(path):
+        wrapped = YamlMap({key: update})
+        wrapped.where[key] = where
+        update = wrapped
+    return merge(recipe, update)
+
+
+def recipe_sources(config_files: Iterable[str | Path]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """Named recipes (``recipes:`` mappings) and single top-level recipes from user files."""
+    named: dict[str, Any] = {}
+    singles: list[tuple[str, Any]] = []
+    for file in config_files:
+        located = load_yaml(file)
+        data = located.data
+        if not isinstance(data, Mapping):
+            raise RecipeError(f"{file}: expected a recipe (a mapping with dataset/model/train) "
+                              f"or a 'recipes:' mapping of named recipes")
+        if "recipes" in data:
+            if not isinstance(data["recipes"], Mapping):
+                raise RecipeError(f"{_where(data, 'recipes')}: recipes: expected a mapping of name -> recipe")
+            named.update(data["recipes"])
+        else:
+            singles.append((str(data.get("name") or Path(file).stem), data))
+    return named, singles
+
+
+def _raw_recipe(name: str, registry: Registry, local: Mapping[str, Any], chain: tuple[str, ...] = ()) -> YamlMap:
+    """The recipe ``name`` with its ``extends`` chain merged in."""
+    if name in chain:
+        raise RecipeError(f"recipe {name!r}: extends forms a cycle: {' -> '.join((*chain, name))}")
+    if name in local:
+        recipe = local[name]
+    else:
+        recipe = registry.get("recipe", name).load()
+    if not isinstance(recipe, Mapping):
+        raise RecipeError(f"recipe {name!r}: expected a mapping. Received: {recipe!r}")
+    return _expand(name, recipe, registry, local, (*chain, name))
+
+
+def _expand(name: str, recipe: Mapping[str, Any], registry: Registry, local: Mapping[str, Any],
+            chain: tuple[str, ...]) -> YamlMap:
+    parent = recipe.get("extends")
+    if parent is None:
+        return merge(YamlMap(), recipe)
+    if not isinstance(parent, str):
+        raise _Context(name).error(_where(recipe, "extends"), "extends", f"expected a recipe name. Received: {parent!r}")
+    try:
+        base = _raw_recipe(parent, registry, local, chain)
+    except ZooError as exc:
+        raise RecipeError(f"{_where(recipe, 'extends') or f'recipe {name!r}'}: extends: {exc}") from None
+    own = YamlMap({k: v for k, v in recipe.items() if k != "extends"})
+    own.where = dict(getattr(recipe, "where", {}))
+    for key in ("summary", "tags", "name"):
+        base.pop(key, None)  # a child does not inherit its parent's identity
+    return merge(base, own)
+
+
+def resolve(name: str | None, registry: Registry, *, config_files: Iterable[str | Path] = (),
+            overrides: Iterable[str] = (), python_overrides: Mapping[str, Any] | None = None) -> Plan:
+    """Resolve and validate a recipe into a :class:`Plan`; nothing is imported but the targets."""
+    local, singles = recipe_sources(config_files)
+    if name is None:
+        if len(singles) != 1:
+            raise RecipeError("name a recipe (see `zoo list recipes`), or pass one recipe file with -c")
+        name, recipe = singles[0]
+        raw = _expand(name, recipe, registry, local, (name,))
+    else:
+        raw = _raw_recipe(name, registry, local)
+    for text in overrides:
+        path, value = parse_override(text)
+        raw = apply_override(raw, path, value, f"--set {text}")
+    if python_overrides:
+        raw = merge(raw, python_overrides)
+    return validate(name, raw, registry)
+
+
+def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
+    ctx = _Context(name)
+    for key in recipe:
+        if key not in SECTIONS:
+            raise ctx.error(_where(recipe, key), str(key),
+                            f"unknown recipe section{did_you_mean(str(key), SECTIONS)} "
+                            f"(sections: {', '.join(SECTIONS)})")
+    components = {section: _component(ctx, recipe, section, kind, registry)
+                  for section, kind in COMPONENTS.items()}
+    for section in ("dataset", "model"):
+        if components[section] is None:
+            raise ctx.error("", section, f"missing; add a '{section}: {{use: NAME}}' section "
+                                         f"(see `zoo list {section}s`)")
+    model = components["model"]
+    assert model is not None
+    if components["embedding"] is not None and len(injected_parameters(model.load())) < 2:
+        raise ctx.error(_where(recipe, "embedding"), "embedding",
+                        f"model {model.use!r} takes no embedding; remove the embedding section")
+    train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
+    return Plan(name=str(recipe.get("name") or name.rpartition(":")[2]), summary=str(recipe.get("summary") or ""),
+                dataset=components["dataset"], model=model, embedding=components["embedding"],  # type: ignore[arg-type]
+                train=train)
+
+
+def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], target: Any,
+                   owner: str, section_where: str) -> dict[str, Any]:
+    """Check ``values`` against ``target``'s keyword-only parameters; return them all, defaults filled."""
+    params = recipe_parameters(target)
+    checked: dict[str, Any] = {}
+    for key, value in values.items():
+        where = _where(values, key) or section_where
+        if key not in params:
+            raise ctx.error(where, f"{section}.{key}",
+                            f"unknown parameter of {owner}{did_you_mean(str(key), params)} "
+                            f"(parameters: {', '.join(params) or 'none'})")
+        try:
+            checked[key] = check_value(value, params[key].annotation)
+        except TypeError as exc:
+            raise ctx.error(where, f"{section}.{key}", f"{exc}, got {value!r} ({type(value).__name__})") from None
+    for param in params.values():
+        if param.required and param.name not in checked:
+            raise ctx.error(section_where, f"{section}.{param.name}",
+                            f"required parameter of {owner} is missing ({param.type_text}); "
+                            f"add it, or --set {section}.{param.name}=VALUE")
+    return {p: checked.get(p, param.default) for p, param in params.items()}
+
+
+def _component(ctx: _Context, recipe: Mapping[str, Any], section: str, kind: str,
+               registry: Registry) -> Component | None:
+    raw = recipe.get(section)
+    where = _where(recipe, section)
+    if raw is None:
+        return None
+    if isinstance(raw, str):  # the shorthand `model: cf-bias`
+        raw = {"use": raw}
+    if not isinstance(raw, Mapping) or "use" not in raw:
+        raise ctx.error(where, section, f"expected a mapping with 'use: NAME' (a registered {kind}). "
+                                        f"Received: {raw!r}")
+    use = raw["use"]
+    if not isinstance(use, str):
+        raise ctx.error(_where(raw, "use") or where, f"{section}.use", f"expected a {kind} name. Received: {use!r}")
+    try:
+        entry = registry.get(kind, use)
+        target = entry.load()
+    except ZooError as exc:
+        raise ctx.error(_where(raw, "use") or where, f"{section}.use", str(exc)) from None
+    values = YamlMap({k: v for k, v in raw.items() if k != "use"})
+    values.where = dict(getattr(raw, "where", {}))
+    params = _check_section(ctx, section, values, target, f"{kind} {use!r}", where)
+    return Component(use, entry, params)
+
+
+def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ctx.error(where, "train", f"expected a mapping. Received: {raw!r}")
+    params = _check_section(ctx, "train", raw, TrainConfig, "train", where)
+    optimizer = params["optimizer"]
+    if not isinstance(optimizer.get("use"), str):
+        raise ctx.error(_where(raw, "optimizer") or where, "train.optimizer",
+                        f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {optimizer!r}")
+    stages_where = _where(raw, "stages") or where
+    if not params["stages"]:
+        raise ctx.error(stages_where, "train.stages", "expected at least one stage, e.g. [{epochs: 1}]")
+    stages = []
+    for i, stage in enumerate(params["stages"]):
+        if not isinstance(stage, Mapping):
+            raise ctx.error(stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {stage!r}")
+        stage = _check_section(ctx, f"train.stages[{i}]", stage, Stage, "a stage", stages_where)
+        if stage["epochs"] < 0:
+            raise ctx.error(stages_where, f"train.stages[{i}].epochs", f"expected 0 or more, got {stage['epochs']}")
+        stages.append(stage)
+    params["stages"] = stages
+    if params["batch_size"] < 1:
+        raise ctx.error(_where(raw, "batch_size") or where, "train.batch_size",
+                        f"expected a positive int, got {params['batch_size']}")
+    if not 0.0 <= params["validation_split"] < 1.0:
+        raise ctx.error(_where(raw, "validation_split") or where, "train.validation_split",
+                        f"expected a fraction in [0, 1), got {params['validation_split']}")
+    return TrainConfig(**params)
+

@@ -1,0 +1,213 @@
+"""The run directory: everything needed to reproduce, inspect and reuse a built or trained model.
+
+::
+
+    RUN/model.keras             the model (loads with keras.saving.load_model(..., safe_mode=True))
+    RUN/recipe.yaml             the fully resolved recipe (`zoo build -c RUN/recipe.yaml` rebuilds it)
+    RUN/meta.json               versions, data checksums, seed, timings, status
+    RUN/spec.json               the dataset spec (ids, vocabulary, classes) for `zoo predict`
+    RUN/history.csv             one row per epoch (train)
+    RUN/metrics.json            final metrics per split (train)
+    RUN/learning_curves.png     loss and metrics per epoch, stages marked (train)
+    RUN/checkpoints/best.keras  the best model by train.monitor (train)
+
+Every file is written to a temporary name and renamed into place, so a crash, a full disk or
+Ctrl-C leaves each file either as it was or complete. An existing run is never overwritten
+without ``force``.
+"""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import RunError
+
+if TYPE_CHECKING:
+    import keras
+
+RUNS_DIR_ENV = "ZOO_RUNS_DIR"
+
+
+def _explain(exc: OSError, path: Path) -> RunError:
+    if exc.errno == errno.ENOSPC:
+        return RunError(f"no space left on the device while writing {path}; free some space and run "
+                        f"again (files already saved were not changed)")
+    return RunError(f"cannot write {path}: {exc.strerror or exc} (files already saved were not changed)")
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path`` to write; it replaces ``path`` only when complete."""
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise _explain(exc, path) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def default_run_dir(name: str) -> Path:
+    """``$ZOO_RUNS_DIR`` (default ``./runs``) / ``NAME-YYYYmmdd-HHMMSS``, never an existing one."""
+    base = Path(os.environ.get(RUNS_DIR_ENV, "runs"))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, n = base / f"{name}-{stamp}", 1
+    while path.exists():
+        n += 1
+        path = base / f"{name}-{stamp}-{n}"
+    return path
+
+
+class Run:
+    """A run directory on disk."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], force: bool = False) -> Run:
+        path = Path(path)
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            if not force:
+                raise RunError(f"{path} already exists and is not empty; pass --force to replace it, "
+                               f"or choose another --out")
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _explain(exc, path) from exc
+        return cls(path)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Run:
+        run = cls(path)
+        if not (run.path / "recipe.yaml").is_file():
+            raise RunError(f"{run.path} is not a zoo run (no recipe.yaml); give a directory made by "
+                           f"`zoo build` or `zoo train`")
+        return run
+
+    # -- files ----------------------------------------------------------------------------------
+    def write_json(self, name: str, data: Any) -> None:
+        write_atomic(self.path / name, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+    def read_json(self, name: str) -> Any:
+        path = self.path / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise RunError(f"{path}: missing; the run is incomplete") from None
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{path}: corrupt JSON at line {exc.lineno}: {exc.msg}") from None
+
+    def write_recipe(self, recipe: Mapping[str, Any]) -> None:
+        from .recipes import dump_recipe
+
+        write_atomic(self.path / "recipe.yaml", dump_recipe(recipe))
+
+    @property
+    def recipe_path(self) -> Path:
+        return self.path / "recipe.yaml"
+
+    def read_recipe(self) -> dict[str, Any]:
+        from .recipes import load_yaml
+
+        data = load_yaml(self.recipe_path).data
+        if not isinstance(data, dict):
+            raise RunError(f"{self.recipe_path}: not a recipe")
+        return data
+
+    def update_meta(self, **fields: Any) -> None:
+        meta = self.read_json("meta.json") if (self.path / "meta.json").exists() else {}
+        meta.update(fields)
+        self.write_json("meta.json", meta)
+
+    def write_history(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        write_atomic(self.path / "history.csv", buffer.getvalue())
+
+    def read_history(self) -> list[dict[str, float]]:
+        path = self.path / "history.csv"
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8", newline="") as f:
+            return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+
+    # -- models ---------------------------------------------------------------------------------
+    def save_model(self, model: keras.Model, name: str = "model.keras") -> Path:
+        path = self.path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            model.save(tmp)
+        return path
+
+    def load_model(self, name: str = "model.keras", prepare: Callable[[], None] | None = None) -> keras.Model:
+        """Load with ``safe_mode=True``; ``prepare`` imports the plugin that registers custom layers."""
+        import keras
+
+        path = self.path / name
+        if not path.is_file():
+            raise RunError(f"{path}: missing; this run has no saved model (did the build fail?)")
+        if prepare is not None:
+            prepare()
+        try:
+            return keras.saving.load_model(path, safe_mode=True)
+        except (ValueError, OSError, KeyError) as exc:
+            raise RunError(f"{path}: cannot load the model: {exc}") from exc
+
+    # -- plots ----------------------------------------------------------------------------------
+    def plot_history(self, rows: Sequence[Mapping[str, float]], name: str = "learning_curves.png") -> Path | None:
+        """Train and validation curves of every logged quantity; dashed lines mark new stages."""
+        if not rows:
+            return None
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        quantities = [k for k in rows[0] if k not in ("epoch", "stage", "learning_rate") and not k.startswith("val_")]
+        fig, axes = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 3.6), squeeze=False)
+        epochs = [int(r["epoch"]) + 1 for r in rows]
+        for ax, quantity in zip(axes[0], quantities):
+            ax.plot(epochs, [r.get(quantity) for r in rows], marker="o", label="train")
+            if any(f"val_{quantity}" in r for r in rows):
+                ax.plot(epochs, [r.get(f"val_{quantity}") for r in rows], marker="o", label="validation")
+            for prev, row in zip(rows, rows[1:]):
+                if row.get("stage") != prev.get("stage"):
+                    ax.axvline(int(row["epoch"]) + 0.5, color="grey", linestyle="--", linewidth=1)
+            ax.set_xlabel("epoch")
+            ax.set_title(quantity)
+            ax.legend()
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = self.path / name
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110)
+        plt.close(fig)
+        return path
+

@@ -1,0 +1,175 @@
+"""The typed values that flow between plugins: what an adapter gives and a builder needs.
+
+``Dataset`` (adapter output) = a ``DatasetSpec`` (sizes, vocabulary, classes, id maps: everything a
+builder may need) + named ``Split``s (model inputs and targets). ``Vectors`` (provider output) are
+aligned to a vocabulary into an ``EmbeddingMatrix`` (builder input). None of these import
+TensorFlow.
+
+Spec subclasses are dataclasses; they are saved as ``spec.json`` in every run (so ``zoo predict``
+can speak in the dataset's own ids and words without reloading the data) and restored by the
+``type`` field, which names a registered subclass, never an import path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .errors import ZooError
+
+TASKS = ("regression", "binary", "multiclass", "sequence")
+
+
+@dataclass
+class DatasetSpec:
+    """What a builder may know about its data. Subclass it (as a dataclass) per family of data.
+
+    Attributes:
+        name: The dataset's name as registered.
+        task: One of ``regression``, ``binary``, ``multiclass``, ``sequence``; it picks the
+            default loss and metrics when the recipe names none.
+        synthetic: True for data the zoo generates; shown wherever the dataset is reported.
+    """
+
+    name: str
+    task: str
+    synthetic: bool = False
+
+    _types: ClassVar[dict[str, type[DatasetSpec]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        DatasetSpec._types[cls.__name__] = cls
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)}. Received: task={self.task!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": type(self).__name__, **dataclasses.asdict(self)}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> DatasetSpec:
+        data = dict(data)
+        kind = data.pop("type", "DatasetSpec")
+        cls = DatasetSpec._types.get(kind, DatasetSpec if kind == "DatasetSpec" else None)
+        if cls is None:
+            raise ZooError(f"spec type {kind!r} is not known; import the plugin that defines it")
+        return cls(**data)
+
+    # Hooks for the zoo's generic commands and tests; subclasses override what applies.
+    @classmethod
+    def example(cls) -> DatasetSpec:
+        """A tiny valid spec, for the registry-driven build test of every builder."""
+        raise NotImplementedError(f"{cls.__name__}.example() is not defined")
+
+    def example_inputs(self, n: int, seed: int = 0) -> Any:
+        """A batch of ``n`` model inputs shaped as this spec's adapter produces them."""
+        raise NotImplementedError(f"{type(self).__name__}.example_inputs() is not defined")
+
+    def encode_inputs(self, raw: Any) -> Any:
+        """Turn user-facing inputs (``zoo predict``) into model inputs; identity by default."""
+        return raw
+
+
+@dataclass
+class Split:
+    """One split: ``x`` is anything ``model.fit`` accepts (array, dict of arrays, ``tf.data``)."""
+
+    x: Any
+    y: Any = None
+
+    def __len__(self) -> int:
+        first = next(iter(self.x.values())) if isinstance(self.x, dict) else self.x
+        return len(first)
+
+
+@dataclass
+class Dataset:
+    """What an adapter returns: a spec and splits (``train`` required; ``validation``, ``test``).
+
+    Attributes:
+        checksum: Identifies the exact data (sha256 of the files read, or of the generator's
+            parameters for synthetic data); recorded in the run's ``meta.json``.
+        source: Where the data came from (a path, or ``generated``).
+    """
+
+    spec: DatasetSpec
+    splits: dict[str, Split]
+    checksum: str
+    source: str = "generated"
+
+    def __post_init__(self) -> None:
+        if "train" not in self.splits:
+            raise ValueError(f"a dataset needs a 'train' split. Received: {sorted(self.splits)}")
+
+
+@dataclass
+class EmbeddingMatrix:
+    """Rows aligned to a vocabulary: row ``i`` is the vector of word ``i``; row 0 is padding."""
+
+    weights: np.ndarray
+    hits: int
+    misses: int
+    checksum: str = ""
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def output_dim(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass
+class Vectors:
+    """Word vectors from a provider, before alignment to a dataset's vocabulary."""
+
+    words: Sequence[str]
+    vectors: np.ndarray
+    checksum: str = ""
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def matrix(self, vocabulary: Sequence[str | None], seed: int = 0) -> EmbeddingMatrix:
+        """Align to ``vocabulary`` (index -> word; index 0 is padding and stays zero).
+
+        Words without a vector get random vectors of the same scale as the known ones (the
+        lesson's choice), so that fine-tuning can move them like any other row.
+        """
+        if not self._index:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        rng = np.random.default_rng(seed)
+        scale = float(self.vectors.std()) if self.vectors.size else 1.0
+        weights = rng.normal(0.0, scale, (len(vocabulary), self.vectors.shape[1])).astype("float32")
+        weights[0] = 0.0
+        hits = 0
+        for i, word in enumerate(vocabulary):
+            row = self._index.get(word) if (i and word is not None) else None
+            if row is not None:
+                weights[i] = self.vectors[row]
+                hits += 1
+        return EmbeddingMatrix(weights, hits=hits, misses=len(vocabulary) - 1 - hits, checksum=self.checksum)
+
+
+def data_home() -> Path:
+    """Where adapters look for data when no ``path`` is given: ``$ZOO_HOME`` or the user cache."""
+    if os.environ.get("ZOO_HOME"):
+        return Path(os.environ["ZOO_HOME"]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "keras-zoo"
+
+
+def sha256_of(*parts: bytes | str) -> str:
+    """A short hex digest that identifies data (files' bytes, or generator parameters)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+    return digest.hexdigest()
