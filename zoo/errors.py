@@ -43,7 +43,8 @@ class RunError(ZooError):
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest candidates, or an empty string."""
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    scored = sorted(((difflib.SequenceMatcher(None, name, c).ratio(), c) for c in set(candidates)), reverse=True)
+    close = [c for score, c in scored if score >= 0.6 and score >= scored[0][0] - 0.05][:3]
     if not close:
         return ""
     return "; did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -10,6 +10,7 @@ default, before anything is built. Errors say where the value came from (``file:
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from .errors import RecipeError, ZooError, did_you_mean
+from .errors import RecipeError, UnknownNameError, ZooError, did_you_mean
 from .params import check_value, injected_parameters, recipe_parameters
 
 if TYPE_CHECKING:
@@ -53,6 +54,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.1 reads 1e-4 (no dot) as a string; recipes are full of learning rates written that way.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 @dataclass
@@ -237,8 +244,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not key.strip():
         raise RecipeError(f"--set {text!r}: expected key=value, for example --set model.filters=128")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
+        value = parse_yaml(raw, f"--set {text}") if raw.strip() else None
+    except RecipeError:
         value = raw  # not YAML: take it as a string, as a user would mean it
     return key.strip().split("."), value
 
@@ -294,7 +301,7 @@ def _expand(name: str, recipe: Mapping[str, Any], registry: Registry, local: Map
         raise _Context(name).error(_where(recipe, "extends"), "extends", f"expected a recipe name. Received: {parent!r}")
     try:
         base = _raw_recipe(parent, registry, local, chain)
-    except ZooError as exc:
+    except UnknownNameError as exc:
         raise RecipeError(f"{_where(recipe, 'extends') or f'recipe {name!r}'}: extends: {exc}") from None
     own = YamlMap({k: v for k, v in recipe.items() if k != "extends"})
     own.where = dict(getattr(recipe, "where", {}))

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from zoo.cli import cli
+
+DATA_DIR = os.environ.get("ZOO_DATA_DIR")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs land in the test's own folder; no plugin selection leaks in from the environment."""
+    monkeypatch.setenv("ZOO_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("ZOO_PLUGIN_FILES", raising=False)
+    monkeypatch.delenv("ZOO_LOAD_PLUGINS", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def run_cli() -> Callable[..., object]:
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == code, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        return result
+
+    return invoke
+
+
+@pytest.fixture
+def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    return write
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if DATA_DIR:
+        return
+    skip = pytest.mark.skip(reason="set ZOO_DATA_DIR to the real datasets to run this test")
+    for item in items:
+        if "realdata" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,157 @@
+"""Discovery from all three sources, collisions, broken plugins, the allow-list, lookups."""
+
+from __future__ import annotations
+
+import pytest
+
+from zoo.errors import AmbiguousNameError, PluginError, UnknownNameError
+from zoo.registry import discover, load_plugins
+
+MODEL_PLUGIN = """
+    from zoo import hookimpl
+
+    def tiny(spec, *, units: int = 2):
+        '''A local model.'''
+
+    @hookimpl
+    def register_models(register):
+        register("{name}", tiny, summary="from {stem}", aliases=["{alias}"])
+"""
+
+
+def test_builtins_entry_points_and_files_are_all_discovered(write_file):
+    path = write_file("local_plug.py", MODEL_PLUGIN.format(name="local-model", stem="local_plug", alias="lm"))
+    registry = discover([path])
+    sources = {p.name: (p.source, p.distribution) for p in registry.plugins.values()}
+    assert sources["cf"] == ("builtin", "keras-zoo")  # named in registry.yaml
+    assert sources["zoo"] == ("builtin", "keras-zoo")  # registry.yaml's recipes
+    assert sources["example"] == ("entrypoint", "zoo-example-plugin")  # the examples/ package
+    assert sources["local_plug"] == ("file", None)
+    assert registry.get("model", "local-model").plugin == "local_plug"
+    assert registry.get("model", "lm").name == "local-model"  # an alias
+    assert registry.get("recipe", "synthetic-cf-bias").plugin == "zoo"
+    assert registry.plugins["example"].hooks == [
+        "register_commands", "register_datasets", "register_models", "register_recipes"]
+
+
+def test_plugin_files_from_the_environment(write_file, monkeypatch):
+    path = write_file("env_plug.py", MODEL_PLUGIN.format(name="env-model", stem="env_plug", alias="em"))
+    monkeypatch.setenv("ZOO_PLUGIN_FILES", str(path))
+    assert load_plugins().get("model", "env-model").plugin == "env_plug"
+
+
+def test_builtins_declared_as_entry_points_load_once():
+    registry = discover()
+    assert [p.name for p in registry.plugins.values()].count("cf") == 1
+    assert len([e for e in registry.entries("model") if e.name == "cf-bias"]) == 1
+
+
+def test_same_name_from_two_plugins_names_both_and_plugin_name_resolves(write_file):
+    first = write_file("first.py", MODEL_PLUGIN.format(name="twin", stem="first", alias="t1"))
+    second = write_file("second.py", MODEL_PLUGIN.format(name="twin", stem="second", alias="t2"))
+    registry = discover([first, second])
+    with pytest.raises(AmbiguousNameError) as info:
+        registry.get("model", "twin")
+    assert str(info.value) == (
+        f"model 'twin' is registered by more than one plugin: first:twin ({first}) and "
+        f"second:twin ({second}); name one of them as plugin:name")
+    assert registry.get("model", "first:twin").summary == "from first"
+    assert registry.get("model", "second:twin").summary == "from second"
+
+
+def test_unknown_names_suggest_the_closest_and_list_what_exists():
+    registry = discover()
+    with pytest.raises(UnknownNameError) as info:
+        registry.get("model", "cf-bais")
+    assert str(info.value) == ("unknown model 'cf-bais'; did you mean 'cf-bias'? "
+                               "Known models: cf-bias, cf-nn, example-mlp (see `zoo list models`)")
+    with pytest.raises(UnknownNameError, match=r"unknown plugin 'cff' in 'cff:cf-bias'; did you mean 'cf'\?"):
+        registry.get("model", "cff:cf-bias")
+    assert isinstance(info.value, KeyError)
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(write_file, capsys):
+    broken = write_file("broken.py", "import not_a_module_anywhere\n")
+    registry = discover([broken])
+    assert registry.plugins["broken"].error == "ModuleNotFoundError: No module named 'not_a_module_anywhere'"
+    assert registry.get("model", "cf-bias")
+    assert "zoo: warning: plugin 'broken' (file) failed to load: ModuleNotFoundError" in capsys.readouterr().err
+
+
+def test_a_hook_that_raises_registers_nothing_of_that_plugin(write_file):
+    half = write_file("half.py", """
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_models(register):
+            register("half-model", "half:nothing")
+            raise RuntimeError("oops")
+    """)
+    registry = discover([half])
+    assert registry.plugins["half"].error == "RuntimeError: oops"
+    with pytest.raises(UnknownNameError):
+        registry.get("model", "half-model")
+
+
+def test_a_misspelled_hook_is_reported(write_file):
+    typo = write_file("typo.py", """
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_model(register):
+            pass
+    """)
+    registry = discover([typo])
+    assert registry.plugins["typo"].error == "implements unknown hook 'register_model'; did you mean 'register_models'?"
+
+
+def test_bad_registrations_are_plugin_errors(write_file):
+    bad = write_file("badname.py", """
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_datasets(register):
+            register("has space", "mod:fn")
+    """)
+    registry = discover([bad])
+    assert registry.plugins["badname"].error == (
+        "ValueError: dataset names are letters, digits and . _ + - (no ':'). Received: 'has space'")
+
+
+def test_strict_makes_a_broken_plugin_fatal(write_file):
+    broken = write_file("broken2.py", "raise ImportError('nope')\n")
+    with pytest.raises(PluginError, match=r"plugin 'broken2' \(file\) failed to load: ImportError: nope"):
+        discover([broken], strict=True)
+
+
+def test_missing_plugin_file_is_reported(tmp_path):
+    registry = discover([tmp_path / "nowhere.py"])
+    assert registry.plugins["nowhere"].error == f"FileNotFoundError: plugin file not found: {tmp_path / 'nowhere.py'}"
+
+
+@pytest.mark.parametrize(("allow", "loaded"), [("", False), ("example", True), ("zoo-example-plugin", True),
+                                               ("something-else", False)])
+def test_allow_list_restricts_third_party_plugins(monkeypatch, allow, loaded):
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", allow)
+    registry = discover()
+    assert ("example" in registry.plugins) is loaded
+    assert "cf" in registry.plugins  # built-ins always load
+
+
+def test_load_plugins_is_idempotent():
+    assert load_plugins() is load_plugins()
+
+
+def test_targets_load_lazily_and_report_import_errors(write_file):
+    lazy = write_file("lazy.py", """
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_models(register):
+            register("lazy-model", "no_such_module_xyz:build")
+    """)
+    registry = discover([lazy])
+    entry = registry.get("model", "lazy-model")  # registering imported nothing
+    with pytest.raises(PluginError, match=r"model 'lazy-model' \(plugin 'lazy'\): cannot load "
+                                          r"'no_such_module_xyz:build': ModuleNotFoundError"):
+        entry.load()
