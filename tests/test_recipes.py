@@ -24,7 +24,7 @@ def error_of(registry, name=None, **kwargs) -> str:
 def test_every_default_is_filled_in(registry):
     plan = resolve("synthetic-cf-bias", registry)
     recipe = plan.to_recipe()
-    assert recipe["model"] == {"use": "cf-bias", "n_factors": 20, "l2": 0.0001, "squash": False}
+    assert recipe["model"] == {"use": "cf-bias", "n_factors": 20, "l2": 0.001, "squash": False}
     assert recipe["dataset"]["n_users"] == 400
     assert recipe["train"]["stages"] == [{"epochs": 8, "learning_rate": None, "freeze": [], "unfreeze": []}]
     assert recipe["train"]["batch_size"] == 64

@@ -54,8 +54,9 @@ def build(name: str | None = None, **sections: Any) -> keras.Model:
     return built.model
 
 
-def train(name: str | None = None, *, out: str | None = None, force: bool = False, **sections: Any) -> Run:
-    """Train the recipe and save a run directory; returns the :class:`zoo.runs.Run`."""
+def train(name: str | None = None, *, out: str | None = None, force: bool = False, verbose: int | str = "auto",
+          **sections: Any) -> Run:
+    """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``)."""
     from .compose import train_plan
 
-    return train_plan(resolve(name, **sections), out=out, force=force)
+    return train_plan(resolve(name, **sections), out=out, force=force, verbose=verbose)

@@ -1,0 +1,202 @@
+"""Building, training and saving runs end to end, on small synthetic data."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import compose
+from zoo.errors import RecipeError, RunError
+from zoo.runs import Run, write_atomic
+
+SMALL = ["--set", "dataset.n_users=60", "--set", "dataset.n_items=40", "--set", "dataset.density=0.5",
+         "--set", "model.n_factors=4"]
+
+
+def small(**sections):
+    base = {"dataset": {"n_users": 60, "n_items": 40, "density": 0.5}, "model": {"n_factors": 4}}
+    for key, value in sections.items():
+        base[key] = {**base.get(key, {}), **value}
+    return base
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One small trained run, shared by the tests that only read it."""
+    out = tmp_path_factory.mktemp("trained") / "run"
+    return zoo.train("synthetic-cf-bias", out=str(out), **small(train={"stages": [{"epochs": 2}]}))
+
+
+def test_train_writes_a_complete_run(trained):
+    files = sorted(p.relative_to(trained.path).as_posix() for p in trained.path.rglob("*") if p.is_file())
+    assert files == ["checkpoints/best.keras", "history.csv", "learning_curves.png", "meta.json",
+                     "metrics.json", "model.keras", "recipe.yaml", "spec.json"]
+    meta = trained.read_json("meta.json")
+    assert meta["status"] == "complete" and meta["epochs"] == 2 and meta["seed"] == 0
+    assert set(meta["versions"]) >= {"zoo", "keras", "tensorflow", "numpy"}
+    assert meta["dataset"]["synthetic"] is True and len(meta["dataset"]["checksum"]) == 64
+    assert meta["plugins"]["model"] == {"use": "cf-bias", "plugin": "cf", "target": "zoo_plugins.cf.models:cf_bias",
+                                        "distribution": "keras-zoo", "version": zoo.__version__}
+    assert meta["best"]["monitor"] == "val_loss"
+    assert set(meta["timings"]) == {"data_s", "build_s", "fit_s", "epoch_s"}
+    metrics = trained.read_json("metrics.json")
+    assert set(metrics["validation"]) == {"loss", "mse", "mae"}
+    history = trained.read_history()
+    assert [row["epoch"] for row in history] == [0, 1]
+    assert history[-1]["val_loss"] == pytest.approx(metrics["validation"]["loss"], rel=1e-4)
+    assert (trained.path / "learning_curves.png").read_bytes()[:4] == b"\x89PNG"
+    recipe = trained.read_recipe()
+    assert recipe["train"]["loss"] == "mse" and recipe["train"]["metrics"] == ["mse", "mae"]  # resolved defaults
+
+
+def test_saved_models_load_in_safe_mode(trained):
+    import keras
+
+    for name in ("model.keras", "checkpoints/best.keras"):
+        model = keras.saving.load_model(trained.path / name, safe_mode=True)
+        assert model.name == "cf_bias"
+
+
+def test_evaluate_and_predict_a_saved_run(trained, run_cli):
+    out = run_cli("evaluate", str(trained.path), "--json").stdout
+    assert json.loads(out)["validation"]["mse"] == pytest.approx(trained.read_json("metrics.json")["validation"]["mse"],
+                                                                 rel=1e-4)
+    lines = run_cli("predict", str(trained.path), "[1, 2]", "[3, 4]").stdout.splitlines()
+    predictions = [json.loads(line) for line in lines]
+    assert [p["input"] for p in predictions] == [[1, 2], [3, 4]]
+    assert all(0 < p["prediction"] < 7 for p in predictions)
+    assert run_cli("predict", str(trained.path), "[1, 999]", code=1).stderr == (
+        "Error: item id 999 was never seen in training; predictions exist only for the 40 items of "
+        "synthetic-ratings\n")
+
+
+def test_rebuilding_from_the_saved_recipe_gives_the_same_model(trained, run_cli, tmp_path):
+    run_cli("build", "-c", str(trained.recipe_path), "--out", str(tmp_path / "again"))
+    rebuilt = Run(tmp_path / "again")
+    assert rebuilt.read_recipe() == trained.read_recipe()
+    fresh = zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 2}]}))
+    again = rebuilt.load_model()
+    for a, b in zip(fresh.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)  # same seed, same initial weights
+
+
+def test_an_existing_run_is_not_overwritten_without_force(trained, run_cli):
+    before = (trained.path / "metrics.json").read_text()
+    result = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(trained.path), code=1)
+    assert result.stderr == (f"Error: {trained.path} already exists and is not empty; pass --force to replace it, "
+                             f"or choose another --out\n")
+    assert (trained.path / "metrics.json").read_text() == before
+
+
+def test_force_replaces(run_cli, tmp_path):
+    out = tmp_path / "forced"
+    run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(out))
+    (out / "stale.txt").write_text("old")
+    run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(out), "--force")
+    assert not (out / "stale.txt").exists() and (out / "model.keras").exists()
+
+
+def test_build_prints_summary_and_parameter_count(run_cli, tmp_path):
+    out = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(tmp_path / "b")).stdout
+    assert 'Model: "cf_bias"' in out
+    # 60*4 + 40*4 factors + 60 + 40 biases
+    assert f"500 parameters (500 trainable)\nsaved {tmp_path / 'b'}\n" in out
+
+
+def embedding_weights(model, name):
+    return model.get_layer(name).get_weights()[0].copy()
+
+
+def test_freezing_and_unfreezing_between_stages_changes_what_trains(tmp_path):
+    initial = zoo.build("synthetic-cf-bias", **small())
+    frozen = zoo.train("synthetic-cf-bias", out=str(tmp_path / "frozen"),
+                       **small(train={"stages": [{"epochs": 1, "freeze": ["item_*"]}]})).load_model()
+    np.testing.assert_array_equal(embedding_weights(frozen, "item_embedding"), embedding_weights(initial, "item_embedding"))
+    np.testing.assert_array_equal(embedding_weights(frozen, "item_bias"), embedding_weights(initial, "item_bias"))
+    assert not np.array_equal(embedding_weights(frozen, "user_embedding"), embedding_weights(initial, "user_embedding"))
+
+    staged = zoo.train("synthetic-cf-bias", out=str(tmp_path / "staged"), **small(train={"stages": [
+        {"epochs": 1, "freeze": ["item_embedding"]},
+        {"epochs": 1, "unfreeze": ["item_embedding"], "learning_rate": 0.001}]}))
+    model = staged.load_model()
+    assert model.get_layer("item_embedding").trainable
+    assert not np.array_equal(embedding_weights(model, "item_embedding"), embedding_weights(initial, "item_embedding"))
+    assert [row["stage"] for row in staged.read_history()] == [0, 1]
+
+
+def test_freezing_an_unknown_layer_lists_the_layers():
+    with pytest.raises(RecipeError) as info:
+        zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))
+    assert str(info.value) == ("train.stages: no layer named 'embedding' to freeze; layers: user, item, "
+                               "user_embedding, item_embedding, dot, user_bias, item_bias, rating")
+
+
+def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypatch):
+    import keras
+
+    real_callbacks = compose._callbacks
+
+    class InterruptAfterTwoEpochs(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(compose, "_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
+    with pytest.raises(compose.Interrupted, match="interrupted after 2 epoch"):
+        zoo.train("synthetic-cf-bias", out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
+    run = Run.open(tmp_path / "stopped")
+    assert run.read_json("meta.json")["status"] == "interrupted"
+    assert len(run.read_history()) == 2
+    assert (run.path / "checkpoints" / "best.keras").exists()
+    assert run.load_model().name == "cf_bias"
+
+
+def test_a_full_disk_leaves_the_saved_file_intact(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.json"
+    target.write_text("saved before")
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(RunError) as info:
+        write_atomic(target, "new content")
+    assert str(info.value) == (f"no space left on the device while writing {target}; free some space and run "
+                               f"again (files already saved were not changed)")
+    assert target.read_text() == "saved before"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary file left behind
+
+
+def test_a_corrupt_run_file_is_reported(trained, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "recipe.yaml").write_text(trained.recipe_path.read_text())
+    (broken / "meta.json").write_text('{"status": ')
+    with pytest.raises(RunError, match=r"meta.json: corrupt JSON at line 1"):
+        Run.open(broken).read_json("meta.json")
+    with pytest.raises(RunError, match=r"model.keras: missing; this run has no saved model"):
+        Run.open(broken).load_model()
+    with pytest.raises(RunError, match=r"is not a zoo run \(no recipe.yaml\)"):
+        Run.open(tmp_path)
+
+
+def test_training_recovers_the_planted_item_biases(tmp_path):
+    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "planted"))
+    model = run.load_model()
+    spec = compose.spec_of_run(run, compose.plan_of_run(run))
+    learned = model.get_layer("item_bias").get_weights()[0][:, 0]
+    # Biases are identified up to the dot product's own offset, so compare by correlation.
+    correlation = np.corrcoef(learned, spec.planted_item_bias)[0, 1]
+    assert correlation > 0.9, correlation
+
+
+def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
+    out = run_cli("train", "example-blobs-mlp", "--set", "train.stages=[{epochs: 1}]",
+                  "--out", str(tmp_path / "ex")).stdout
+    assert "\nvalidation: accuracy=" in out
+    assert Run.open(tmp_path / "ex").read_json("meta.json")["plugins"]["model"]["distribution"] == "zoo-example-plugin"
