@@ -129,6 +129,15 @@ def test_freezing_and_unfreezing_between_stages_changes_what_trains(tmp_path):
     assert [row["stage"] for row in staged.read_history()] == [0, 1]
 
 
+def test_a_bad_optimizer_setting_is_reported_before_the_data_is_read(monkeypatch):
+    monkeypatch.setattr(compose, "load_dataset", lambda plan: pytest.fail("data was read"))
+    with pytest.raises(RecipeError, match=r"^train.optimizer: \{'use': 'adam', 'learning_rate': 'fast'\} is not a "
+                                          r"Keras optimizer: Argument `learning_rate` should be float"):
+        zoo.build("synthetic-cf-bias", train={"optimizer": {"learning_rate": "fast"}})
+    with pytest.raises(RecipeError, match=r"^train.optimizer: \{'use': 'adamw2'\} is not a Keras optimizer"):
+        zoo.build("synthetic-cf-bias", train={"optimizer": {"use": "adamw2"}})
+
+
 def test_freezing_an_unknown_layer_lists_the_layers():
     with pytest.raises(RecipeError) as info:
         zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))

@@ -177,6 +177,7 @@ def strategy_scope(name: str | None) -> Any:
 def build_plan(plan: Plan) -> Built:
     """Seed, load the data and the embedding, build the model and compile it for the first stage."""
     keras = import_keras()
+    make_optimizer(plan.train.optimizer)  # a bad optimizer setting fails before any data is read
     timings: dict[str, float] = {}
     keras.utils.set_random_seed(plan.train.seed)
     start = time.perf_counter()
@@ -261,6 +262,11 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
             "shape": list(built.embedding.weights.shape)},
         "params": count_params(built.model), "timings": built.timings,
     })
+    optimizer = built.model.optimizer
+    if optimizer is not None and not optimizer.built:
+        # An unbuilt optimizer saves without its slots and warns when the run is loaded.
+        with built.scope():
+            optimizer.build(built.model.trainable_variables)
     run.save_model(built.model)
     return run
 
