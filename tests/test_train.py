@@ -209,3 +209,10 @@ def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
                   "--out", str(tmp_path / "ex")).stdout
     assert "\nvalidation: accuracy=" in out
     assert Run.open(tmp_path / "ex").read_json("meta.json")["plugins"]["model"]["distribution"] == "zoo-example-plugin"
+
+
+def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
+    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "mirrored"),
+                    **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
+    assert run.read_recipe()["train"]["distribute"] == "mirrored"
+    assert run.load_model().name == "cf_bias"

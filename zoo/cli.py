@@ -101,12 +101,12 @@ def list_command(ctx: click.Context, what: str | None, tag: str | None, as_json:
     click.echo(_table(rows))
 
 
-def _show_component(registry: Registry, entry: Entry) -> dict[str, Any]:
+def _show_component(entry: Entry) -> dict[str, Any]:
+    import inspect
+
     from .params import docstring_args, injected_parameters, recipe_parameters
 
     target = entry.load()
-    import inspect
-
     doc = inspect.getdoc(target) or ""
     if docstring_args(target):
         doc = doc.split("\nArgs:")[0].strip()
@@ -128,20 +128,18 @@ def _show_component(registry: Registry, entry: Entry) -> dict[str, Any]:
 def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a model, dataset, embedding or recipe: its docs and every parameter, or for a recipe,
     the fully resolved YAML."""
-    from .errors import UnknownNameError
+    from .errors import UnknownNameError, did_you_mean
     from .recipes import dump_recipe, plain, resolve
 
     registry = _registry(ctx)
-    found, errors = [], []
+    found = []
     for kind in KINDS:
         try:
             found.append(registry.get(kind, name))
-        except UnknownNameError as exc:
-            errors.append(exc)
+        except UnknownNameError:
+            continue
     if not found:
         known = [e.name for e in registry.entries()]
-        from .errors import did_you_mean
-
         raise UnknownNameError(f"nothing is registered as {name!r}{did_you_mean(name.rpartition(':')[2], known)} "
                                f"(see `zoo list`)")
     shown = []
@@ -153,7 +151,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
         if entry.kind == "recipe":
             info["resolved"] = resolve(entry.qualified_name, registry).to_recipe()
         else:
-            info.update(_show_component(registry, entry))
+            info.update(_show_component(entry))
         shown.append(info)
     if as_json:
         click.echo(json.dumps(plain(shown if len(shown) > 1 else shown[0]), indent=2, default=str))
@@ -302,7 +300,7 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
             return np.load(path, allow_pickle=False)
         from .recipes import load_yaml
 
-        return load_yaml(path).data  # JSON is YAML
+        return load_yaml(path)  # JSON is YAML
     if not values:
         raise ZooError("give inputs as arguments (each parsed as YAML, e.g. '[1, 31]') or --input FILE")
     try:

@@ -60,11 +60,12 @@ def docstring_args(fn: Callable[..., Any]) -> dict[str, str]:
     if not match:
         return {}
     described: dict[str, str] = {}
-    current = None
+    current, indent = None, 0
     for line in match.group(1).splitlines():
         item = re.match(r"^\s{2,8}(\*{0,2}\w+)(?:\s*\(.*?\))?:\s*(.*)$", line)
-        if item and (current is None or len(line) - len(line.lstrip()) <= indent):
-            current, indent = item.group(1), len(line) - len(line.lstrip())
+        depth = len(line) - len(line.lstrip())
+        if item and (current is None or depth <= indent):  # a new name, not a continuation line
+            current, indent = item.group(1), depth
             described[current] = item.group(2).strip()
         elif current and line.strip():
             described[current] += " " + line.strip()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .registry import Entry, Registry
 
 SECTIONS = ("name", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
-COMPONENTS = {"dataset": "dataset", "embedding": "embedding", "model": "model"}  # section -> kind
+COMPONENTS = ("dataset", "embedding", "model")  # each section is named after the kind it uses
 
 
 class YamlMap(dict):  # type: ignore[type-arg]
@@ -62,12 +62,6 @@ _Loader.add_implicit_resolver(
 )
 
 
-@dataclass
-class Located:
-    data: Any
-    path: Path | None = None
-
-
 def parse_yaml(text: str, origin: str) -> Any:
     """Parse YAML, turning syntax errors into one line with the file, line and column."""
     loader = _Loader(text)
@@ -84,7 +78,8 @@ def parse_yaml(text: str, origin: str) -> Any:
         loader.dispose()
 
 
-def load_yaml(path: str | Path) -> Located:
+def load_yaml(path: str | Path) -> Any:
+    """The parsed file, mappings as :class:`YamlMap` (with the line of every key)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -92,7 +87,7 @@ def load_yaml(path: str | Path) -> Located:
         raise ZooError(f"{path}: no such file; check the path given to -c") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ZooError(f"{path}: cannot read: {exc}") from None
-    return Located(parse_yaml(text, str(path)), path)
+    return parse_yaml(text, str(path))
 
 
 # -- the train section ------------------------------------------------------------------------
@@ -265,8 +260,7 @@ def recipe_sources(config_files: Iterable[str | Path]) -> tuple[dict[str, Any], 
     named: dict[str, Any] = {}
     singles: list[tuple[str, Any]] = []
     for file in config_files:
-        located = load_yaml(file)
-        data = located.data
+        data = load_yaml(file)
         if not isinstance(data, Mapping):
             raise RecipeError(f"{file}: expected a recipe (a mapping with dataset/model/train) "
                               f"or a 'recipes:' mapping of named recipes")
@@ -336,8 +330,7 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
             raise ctx.error(_where(recipe, key), str(key),
                             f"unknown recipe section{did_you_mean(str(key), SECTIONS)} "
                             f"(sections: {', '.join(SECTIONS)})")
-    components = {section: _component(ctx, recipe, section, kind, registry)
-                  for section, kind in COMPONENTS.items()}
+    components = {section: _component(ctx, recipe, section, registry) for section in COMPONENTS}
     for section in ("dataset", "model"):
         if components[section] is None:
             raise ctx.error("", section, f"missing; add a '{section}: {{use: NAME}}' section "
@@ -376,8 +369,8 @@ def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], targe
     return {p: checked.get(p, param.default) for p, param in params.items()}
 
 
-def _component(ctx: _Context, recipe: Mapping[str, Any], section: str, kind: str,
-               registry: Registry) -> Component | None:
+def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Registry) -> Component | None:
+    section = kind
     raw = recipe.get(section)
     where = _where(recipe, section)
     if raw is None:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-import yaml
 
 from . import __version__, hookspecs
 from .errors import AmbiguousNameError, PluginError, UnknownNameError, ZooError, did_you_mean
@@ -268,7 +267,7 @@ def read_registry_file(path: Path) -> tuple[list[str], dict[str, Any]]:
     """The built-in plugin modules and the named recipes of a ``registry.yaml``."""
     from .recipes import load_yaml  # recipes imports registry lazily too; keep the cycle shallow
 
-    data = load_yaml(path).data
+    data = load_yaml(path)
     if not isinstance(data, dict):
         raise ZooError(f"{path}: expected a mapping with 'plugins' and 'recipes'")
     return list(data.get("plugins") or []), dict(data.get("recipes") or {})
@@ -316,7 +315,7 @@ def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool =
 
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist.name if ep.dist else None
-        if ep.value in builtin_modules or ep.name in registry.plugins and dist == DISTRIBUTION:
+        if ep.value in builtin_modules:
             continue  # a built-in, declared in both places on purpose
         if not _allowed([ep.name, dist or ""]):
             continue

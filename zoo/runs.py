@@ -131,7 +131,7 @@ class Run:
     def read_recipe(self) -> dict[str, Any]:
         from .recipes import load_yaml
 
-        data = load_yaml(self.recipe_path).data
+        data = load_yaml(self.recipe_path)
         if not isinstance(data, dict):
             raise RunError(f"{self.recipe_path}: not a recipe")
         return data

@@ -14,11 +14,17 @@ if TYPE_CHECKING:
     import keras
 
 
-def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
-    import keras
+def _inputs_and_factors(spec: RatingsSpec, n_factors: int, l2: float) -> tuple[keras.KerasTensor, ...]:
+    """The ``user`` and ``item`` index inputs and their L2-regularised factor embeddings."""
+    from keras import Input, layers, regularizers
 
-    return (keras.Input(shape=(), dtype="int32", name="user"),
-            keras.Input(shape=(), dtype="int32", name="item"))
+    user = Input(shape=(), dtype="int32", name="user")  # (batch,)
+    item = Input(shape=(), dtype="int32", name="item")
+    user_vec = layers.Embedding(spec.n_users, n_factors, embeddings_regularizer=regularizers.L2(l2),
+                                name="user_embedding")(user)  # (batch, n_factors)
+    item_vec = layers.Embedding(spec.n_items, n_factors, embeddings_regularizer=regularizers.L2(l2),
+                                name="item_embedding")(item)
+    return user, item, user_vec, item_vec
 
 
 def cf_bias(spec: RatingsSpec, *, n_factors: int = 50, l2: float = 1e-4, squash: bool = False) -> keras.Model:
@@ -34,13 +40,9 @@ def cf_bias(spec: RatingsSpec, *, n_factors: int = 50, l2: float = 1e-4, squash:
         raise ValueError(f"n_factors must be at least 1. Received: n_factors={n_factors}")
     if l2 < 0:
         raise ValueError(f"l2 must be non-negative. Received: l2={l2}")
-    from keras import Model, layers, regularizers
+    from keras import Model, layers
 
-    user, item = _inputs()
-    user_vec = layers.Embedding(spec.n_users, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="user_embedding")(user)  # (batch, n_factors)
-    item_vec = layers.Embedding(spec.n_items, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="item_embedding")(item)
+    user, item, user_vec, item_vec = _inputs_and_factors(spec, n_factors, l2)
     dot = layers.Dot(axes=1, name="dot")([user_vec, item_vec])  # (batch, 1)
     user_bias = layers.Embedding(spec.n_users, 1, name="user_bias")(user)  # (batch, 1)
     item_bias = layers.Embedding(spec.n_items, 1, name="item_bias")(item)
@@ -68,13 +70,9 @@ def cf_nn(spec: RatingsSpec, *, n_factors: int = 50, l2: float = 1e-4, hidden: i
             raise ValueError(f"{name} must be in [0, 1). Received: {name}={rate}")
     if n_factors < 1 or hidden < 1:
         raise ValueError(f"n_factors and hidden must be at least 1. Received: n_factors={n_factors}, hidden={hidden}")
-    from keras import Model, layers, regularizers
+    from keras import Model, layers
 
-    user, item = _inputs()
-    user_vec = layers.Embedding(spec.n_users, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="user_embedding")(user)
-    item_vec = layers.Embedding(spec.n_items, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="item_embedding")(item)
+    user, item, user_vec, item_vec = _inputs_and_factors(spec, n_factors, l2)
     x = layers.Concatenate(name="concat")([user_vec, item_vec])  # (batch, 2 * n_factors)
     x = layers.Dropout(input_dropout, name="input_dropout")(x)
     x = layers.Dense(hidden, activation="relu", name="hidden")(x)
