@@ -1,0 +1,33 @@
+"""The core's data types: vector alignment, spec round trips, dataset checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zoo.specs import Dataset, DatasetSpec, Split, Vectors
+from zoo_plugins.cf.data import RatingsSpec
+
+
+def test_vectors_align_to_a_vocabulary_with_a_zero_padding_row():
+    vectors = Vectors(["the", "cat", "sat"], np.array([[1, 1], [2, 2], [3, 3]], dtype="float32"), checksum="c")
+    matrix = vectors.matrix([None, "cat", "dog", "the"], seed=0)
+    assert matrix.weights.shape == (4, 2) and (matrix.input_dim, matrix.output_dim) == (4, 2)
+    np.testing.assert_array_equal(matrix.weights[0], [0, 0])  # padding
+    np.testing.assert_array_equal(matrix.weights[1], [2, 2])
+    np.testing.assert_array_equal(matrix.weights[3], [1, 1])
+    assert not np.allclose(matrix.weights[2], 0)  # a miss gets a random row of the same scale
+    assert (matrix.hits, matrix.misses, matrix.checksum) == (2, 1, "c")
+    np.testing.assert_array_equal(vectors.matrix([None, "cat", "dog", "the"], seed=0).weights, matrix.weights)
+
+
+def test_specs_round_trip_through_their_json_form():
+    spec = RatingsSpec(name="r", task="regression", n_users=2, n_items=3, user_ids=[10, 20], item_ids=[1, 2, 3])
+    assert DatasetSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_bad_task_and_missing_train_split_are_rejected():
+    with pytest.raises(ValueError, match="task must be one of regression, binary, multiclass, sequence"):
+        DatasetSpec(name="x", task="clustering")
+    with pytest.raises(ValueError, match="a dataset needs a 'train' split"):
+        Dataset(DatasetSpec(name="x", task="binary"), {"test": Split(np.zeros(2), np.zeros(2))}, checksum="")
