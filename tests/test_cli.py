@@ -10,8 +10,12 @@ model    cf-bias            cf       Dot product of user and item embeddings plu
 model    cf-nn              cf       Concatenated user and item embeddings through a dropout-regularised dense layer.
 model    example-mlp        example  EXAMPLE plugin: a dense classifier over feature vectors.
 dataset  example-blobs      example  EXAMPLE plugin: SYNTHETIC Gaussian blobs, one per class.
+dataset  movielens          cf       MovieLens ratings (ml-latest-small, ml-100k, ml-1m) from a folder, zip or GroupLens.
 dataset  synthetic-ratings  cf       SYNTHETIC ratings from planted user/item factors and biases (offline demos, tests).
 recipe   example-blobs-mlp  example  EXAMPLE plugin: the MLP on synthetic blobs.
+recipe   movielens-cf-best  zoo      cf-bias with its output squashed into the rating range, Adam 2e-3, batch 256, early stopping on val_mse.
+recipe   movielens-cf-bias  zoo      The lesson's dot-product model with biases on MovieLens (50 factors, L2 1e-4, Adam 1e-3, batch 64).
+recipe   movielens-cf-nn    zoo      The lesson's neural-net collaborative filter on MovieLens.
 recipe   synthetic-cf-bias  zoo      Dot-product collaborative filtering with biases on SYNTHETIC planted-factor ratings (offline demo).
 recipe   synthetic-cf-nn    zoo      The neural-net collaborative filter on SYNTHETIC planted-factor ratings (offline demo).
 """
@@ -27,7 +31,8 @@ def test_list_a_kind_a_pattern_and_a_tag(run_cli):
     assert [line.split()[1] for line in run_cli("list", "synthetic*").stdout.splitlines()[1:]] == [
         "synthetic-ratings", "synthetic-cf-bias", "synthetic-cf-nn"]
     assert [line.split()[1] for line in run_cli("list", "--tag", "cf").stdout.splitlines()[1:]] == [
-        "cf-bias", "cf-nn", "synthetic-ratings", "synthetic-cf-bias"]
+        "cf-bias", "cf-nn", "movielens", "synthetic-ratings", "movielens-cf-best", "movielens-cf-bias",
+        "movielens-cf-nn", "synthetic-cf-bias"]
     assert run_cli("list", "nothing*").stdout == "nothing matches 'nothing*'\n"
 
 

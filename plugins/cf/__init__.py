@@ -13,5 +13,7 @@ def register_models(register):
 
 @hookimpl
 def register_datasets(register):
+    register("movielens", "zoo_plugins.cf.movielens:movielens", tags=["cf"], aliases=["ml"],
+             summary="MovieLens ratings (ml-latest-small, ml-100k, ml-1m) from a folder, zip or GroupLens.")
     register("synthetic-ratings", "zoo_plugins.cf.data:synthetic_ratings", tags=["cf", "synthetic"],
              summary="SYNTHETIC ratings from planted user/item factors and biases (offline demos, tests).")

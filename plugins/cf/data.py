@@ -17,6 +17,8 @@ class RatingsSpec(DatasetSpec):
     indices; ``user_ids``/``item_ids`` map each index back to the dataset's own id.
 
     Attributes:
+        item_rating_counts: Ratings per item in the training split (the analysis commands look
+            at the most-rated items).
         planted_item_bias: Synthetic data only: the item biases the ratings were generated from,
             to check what a model learned.
     """
@@ -28,6 +30,7 @@ class RatingsSpec(DatasetSpec):
     user_ids: list[Any] = field(default_factory=list)
     item_ids: list[Any] = field(default_factory=list)
     item_titles: list[str] = field(default_factory=list)
+    item_rating_counts: list[int] = field(default_factory=list)
     planted_item_bias: list[float] | None = None
 
     @classmethod
@@ -101,6 +104,7 @@ def synthetic_ratings(*, n_users: int = 400, n_items: int = 300, n_factors: int 
     spec = RatingsSpec(name="synthetic-ratings", task="regression", synthetic=True, n_users=n_users,
                        n_items=n_items, user_ids=list(range(n_users)), item_ids=list(range(n_items)),
                        item_titles=[f"Synthetic item {i}" for i in range(n_items)],
+                       item_rating_counts=np.bincount(items[train], minlength=n_items).tolist(),
                        planted_item_bias=[round(float(b), 5) for b in item_bias])
     splits = {"train": split(train)}
     if len(held_out):

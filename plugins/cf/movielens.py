@@ -1,0 +1,220 @@
+"""MovieLens ratings (GroupLens): ml-latest-small, ml-100k and ml-1m, from a folder or the official zip.
+
+The format is told from the files: ``ratings.csv`` + ``movies.csv`` (ml-latest-small, CRLF),
+``u.data`` + ``u.item`` (ml-100k, tab and pipe separated, latin-1), ``ratings.dat`` + ``movies.dat``
+(ml-1m, ``::`` separated, latin-1). Ids are mapped to contiguous indices; the spec keeps the
+original ids and titles so every report and prediction speaks in them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo.specs import Dataset, Split, data_home
+from zoo_plugins.cf.data import RatingsSpec, split_indices
+
+#: The official archives: (url, sha256). Downloaded only when no local copy exists.
+RELEASES = {
+    "ml-latest-small": ("https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
+                        "696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436"),
+    "ml-100k": ("https://files.grouplens.org/datasets/movielens/ml-100k.zip",
+                "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"),
+    "ml-1m": ("https://files.grouplens.org/datasets/movielens/ml-1m.zip",
+              "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"),
+}
+
+
+@dataclass
+class Ratings:
+    """Raw ratings in the dataset's own ids, one entry per rating."""
+
+    users: np.ndarray
+    items: np.ndarray
+    ratings: np.ndarray
+    timestamps: np.ndarray
+    titles: dict[int, str]
+    checksum: str
+
+
+class _Files:
+    """Read members by base name from a folder or a zip, whatever folder they sit in."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            self.names = {p.name: p for p in path.rglob("*") if p.is_file()}
+            self.zip = None
+        else:
+            try:
+                self.zip = zipfile.ZipFile(path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise ZooError(f"{path}: not a readable zip ({exc}); download the official archive again") from None
+            self.names = {Path(n).name: n for n in self.zip.namelist() if not n.endswith("/")}
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.names for n in names)
+
+    def read(self, name: str) -> bytes:
+        try:
+            if self.zip is not None:
+                return self.zip.read(self.names[name])
+            return Path(self.names[name]).read_bytes()
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:  # a truncated zip fails here
+            raise ZooError(f"{self.path}: cannot read {name}: {exc}; the file may be truncated") from None
+
+
+def _rows(text: str, name: str, separator: str, columns: int) -> list[list[str]]:
+    if separator == ",":
+        rows = list(csv.reader(io.StringIO(text)))
+    else:
+        rows = [line.split(separator) for line in text.splitlines() if line.strip()]
+    if not rows:
+        raise ZooError(f"{name}: no ratings (the file is empty)")
+    for number, row in enumerate(rows, 1):
+        if len(row) < columns:
+            raise ZooError(f"{name}:{number}: expected {columns} fields, found {len(row)}: {separator.join(row)!r}")
+    return rows
+
+
+def _numbers(rows: list[list[str]], name: str, first_line: int) -> np.ndarray:
+    """``rows`` (user, item, rating, timestamp) as float64, naming the first bad value's line."""
+    try:
+        return np.array([[float(v) for v in row[:4]] for row in rows], dtype="float64")
+    except ValueError:
+        for number, row in enumerate(rows, first_line):
+            for column, value in zip(("user", "item", "rating", "timestamp"), row[:4]):
+                try:
+                    float(value)
+                except ValueError:
+                    raise ZooError(f"{name}:{number}: {column} {value!r} is not a number") from None
+        raise
+
+
+def _ratings_csv(files: _Files) -> tuple[np.ndarray, dict[int, str], bytes]:
+    raw = files.read("ratings.csv")
+    rows = _rows(raw.decode("utf-8"), "ratings.csv", ",", 1)
+    header, body = rows[0], rows[1:]
+    wanted = ["userId", "movieId", "rating", "timestamp"]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise ZooError(f"ratings.csv: missing column {missing[0]!r} (header: {','.join(header)}); "
+                       f"expected {','.join(wanted)}")
+    order = [header.index(c) for c in wanted]
+    if not body:
+        raise ZooError("ratings.csv: no ratings (only a header)")
+    values = _numbers([[row[i] for i in order] for row in body], "ratings.csv", 2)
+    titles = {}
+    if files.has("movies.csv"):
+        movies = list(csv.DictReader(io.StringIO(files.read("movies.csv").decode("utf-8"))))
+        titles = {int(m["movieId"]): m["title"] for m in movies if m.get("movieId", "").isdigit()}
+    return values, titles, raw
+
+
+def _ratings_separated(files: _Files, ratings: str, movies: str, separator: str) -> tuple[np.ndarray, dict[int, str], bytes]:
+    raw = files.read(ratings)
+    values = _numbers(_rows(raw.decode("latin-1"), ratings, separator, 4), ratings, 1)
+    titles = {}
+    if files.has(movies):
+        title_separator = "|" if movies == "u.item" else "::"
+        for line in files.read(movies).decode("latin-1").splitlines():
+            fields = line.split(title_separator)
+            if len(fields) > 1 and fields[0].isdigit():
+                titles[int(fields[0])] = fields[1]
+    return values, titles, raw
+
+
+def read_ratings(path: Path) -> Ratings:
+    """Read any of the three GroupLens formats from a folder or zip."""
+    files = _Files(path)
+    if files.has("ratings.csv"):
+        values, titles, raw = _ratings_csv(files)
+    elif files.has("u.data"):
+        values, titles, raw = _ratings_separated(files, "u.data", "u.item", "\t")
+    elif files.has("ratings.dat"):
+        values, titles, raw = _ratings_separated(files, "ratings.dat", "movies.dat", "::")
+    else:
+        raise ZooError(f"{path}: no MovieLens ratings found (looked for ratings.csv, u.data or ratings.dat)")
+    return Ratings(values[:, 0].astype("int64"), values[:, 1].astype("int64"), values[:, 2].astype("float32"),
+                   values[:, 3].astype("int64"), titles, hashlib.sha256(raw).hexdigest())
+
+
+def locate(release: str, path: str | None) -> Path:
+    """``path``; else the data home's folder or zip; else the official zip, downloaded and checked."""
+    if path is not None:
+        given = Path(path).expanduser()
+        if not given.exists():
+            raise ZooError(f"dataset.path {path!r} does not exist; give a MovieLens folder or zip")
+        return given
+    home = data_home() / "movielens"
+    for candidate in (home / release, home / f"{release}.zip"):
+        if candidate.exists():
+            return candidate
+    url, sha256 = RELEASES[release]
+    import keras
+
+    try:
+        return Path(keras.utils.get_file(f"{release}.zip", url, file_hash=sha256, cache_dir=str(data_home()),
+                                         cache_subdir="movielens"))
+    except Exception as exc:  # offline, or the download failed its checksum
+        raise ZooError(f"MovieLens {release} is not on this machine and could not be downloaded ({exc}); "
+                       f"put {release}.zip (from {url}) or its unzipped folder in {home}/, "
+                       f"or set dataset.path") from None
+
+
+def latest_per_user(users: np.ndarray, timestamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Train and validation indices: each user's latest rating is held out, for users with two or
+    more (``users`` are contiguous indices; ties in time keep file order)."""
+    order = np.lexsort((timestamps, users))  # by user, then time; lexsort is stable
+    by_user = users[order]
+    is_latest = np.append(by_user[1:] != by_user[:-1], True)
+    has_two = np.bincount(users)[by_user] >= 2
+    held_out = np.sort(order[is_latest & has_two])
+    return np.setdiff1d(np.arange(len(users)), held_out), held_out
+
+
+def movielens(*, release: Literal["ml-latest-small", "ml-100k", "ml-1m"] = "ml-latest-small",
+              path: str | None = None, split: Literal["random", "latest"] = "random",
+              validation: float = 0.2, seed: int = 0) -> Dataset:
+    """MovieLens ratings from GroupLens: user and movie ids mapped to contiguous indices.
+
+    Args:
+        release: Which release to look for in the data home or download when no path is
+            given. With a path, the format is told from the files.
+        path: A MovieLens folder or the official zip.
+        split: ``random`` (seeded, the lesson's) or ``latest`` (each user's latest rating is
+            held out, by timestamp).
+        validation: Fraction held out by the random split.
+        seed: Seeds the random split.
+    """
+    if not 0 < validation < 1:
+        raise ValueError(f"validation must be in (0, 1). Received: validation={validation}")
+    source = locate(release, path)
+    raw = read_ratings(source)
+    user_ids, users = np.unique(raw.users, return_inverse=True)
+    item_ids, items = np.unique(raw.items, return_inverse=True)
+    if split == "random":
+        train, held_out = split_indices(len(raw.ratings), validation, seed)
+    else:
+        train, held_out = latest_per_user(users, raw.timestamps)
+
+    def part(index: np.ndarray) -> Split:
+        return Split({"user": users[index].astype("int32"), "item": items[index].astype("int32")}, raw.ratings[index])
+
+    spec = RatingsSpec(
+        name="movielens", task="regression", n_users=len(user_ids), n_items=len(item_ids),
+        rating_min=float(raw.ratings.min()), rating_max=float(raw.ratings.max()),
+        user_ids=user_ids.tolist(), item_ids=item_ids.tolist(),
+        item_titles=[raw.titles.get(int(i), f"movie {i}") for i in item_ids],
+        item_rating_counts=np.bincount(items[train], minlength=len(item_ids)).tolist(),
+    )
+    return Dataset(spec, {"train": part(train), "validation": part(held_out)}, checksum=raw.checksum,
+                   source=str(source))

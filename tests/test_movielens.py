@@ -1,0 +1,147 @@
+"""The MovieLens adapter on tiny fixtures of all three GroupLens formats, and on the real data."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo.errors import ZooError
+from zoo_plugins.cf.movielens import movielens
+
+# (user, movie, rating, timestamp); ids are sparse on purpose
+RATINGS = [(1, 10, 4.0, 100), (1, 30, 3.5, 300), (1, 20, 5.0, 200), (7, 10, 2.0, 150),
+           (7, 20, 1.0, 50), (9, 30, 4.5, 10), (9, 10, 3.0, 20), (12, 40, 2.5, 5)]
+TITLES = {10: "Toy Story (1995)", 20: "Heat, The (1995)", 30: "Amélie (2001)", 40: "Up (2009)"}
+
+
+def write_latest_small(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    rows = "".join(f"{u},{m},{r},{t}\r\n" for u, m, r, t in RATINGS)
+    (folder / "ratings.csv").write_bytes(("userId,movieId,rating,timestamp\r\n" + rows).encode())
+    movies = "".join(f'{m},"{t}",Drama\r\n' for m, t in TITLES.items())
+    (folder / "movies.csv").write_bytes(("movieId,title,genres\r\n" + movies).encode())
+    return folder
+
+
+def write_100k(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "u.data").write_text("".join(f"{u}\t{m}\t{int(r)}\t{t}\n" for u, m, r, t in RATINGS))
+    items = "".join(f"{m}|{t}|01-Jan-1995||http://x|0|1\n" for m, t in TITLES.items())
+    (folder / "u.item").write_bytes(items.encode("latin-1"))
+    return folder
+
+
+def write_1m(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "ratings.dat").write_text("".join(f"{u}::{m}::{int(r)}::{t}\n" for u, m, r, t in RATINGS))
+    (folder / "movies.dat").write_bytes("".join(f"{m}::{t}::Drama\n" for m, t in TITLES.items()).encode("latin-1"))
+    return folder
+
+
+def zipped(folder: Path) -> Path:
+    archive = folder.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w") as z:
+        for file in folder.iterdir():
+            z.write(file, f"{folder.name}/{file.name}")
+    return archive
+
+
+WRITERS = {"ml-latest-small": write_latest_small, "ml-100k": write_100k, "ml-1m": write_1m}
+
+
+@pytest.mark.parametrize("release", WRITERS)
+@pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+def test_every_format_reads_the_same_ratings_and_titles(tmp_path, release, as_zip):
+    folder = WRITERS[release](tmp_path / release)
+    dataset = movielens(path=str(zipped(folder) if as_zip else folder), validation=0.25)
+    spec = dataset.spec
+    assert (spec.n_users, spec.n_items) == (4, 4)
+    assert spec.user_ids == [1, 7, 9, 12] and spec.item_ids == [10, 20, 30, 40]
+    assert spec.item_titles == ["Toy Story (1995)", "Heat, The (1995)", "Amélie (2001)", "Up (2009)"]
+    # the id mapping round-trips: every (index) pair maps back to an original rating
+    seen = set()
+    for split in dataset.splits.values():
+        for u, i, r in zip(split.x["user"], split.x["item"], split.y):
+            seen.add((spec.user_ids[u], spec.item_ids[i], float(r)))
+    expected = {(u, m, r if release == "ml-latest-small" else float(int(r))) for u, m, r, _ in RATINGS}
+    assert seen == expected
+    assert len(dataset.splits["validation"]) == 2
+
+
+def test_random_split_is_reproducible_from_the_seed(tmp_path):
+    folder = write_latest_small(tmp_path / "ml")
+    first, again, other = (movielens(path=str(folder), seed=s, validation=0.5) for s in (0, 0, 1))
+    np.testing.assert_array_equal(first.splits["validation"].y, again.splits["validation"].y)
+    np.testing.assert_array_equal(first.splits["train"].x["user"], again.splits["train"].x["user"])
+    assert not np.array_equal(first.splits["validation"].x["item"], other.splits["validation"].x["item"])
+
+
+def test_latest_split_holds_out_each_users_latest_rating(tmp_path):
+    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="latest")
+    spec, held_out = dataset.spec, dataset.splits["validation"]
+    pairs = {(spec.user_ids[u], spec.item_ids[i]) for u, i in zip(held_out.x["user"], held_out.x["item"])}
+    assert pairs == {(1, 30), (7, 10), (9, 10)}  # user 12 has one rating: it stays in train
+    assert len(dataset.splits["train"]) == len(RATINGS) - 3
+
+
+def test_item_rating_counts_come_from_the_training_split(tmp_path):
+    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="latest")
+    assert dataset.spec.item_rating_counts == [1, 2, 1, 1]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("userId,movieId,timestamp\r\n1,2,3\r\n", "ratings.csv: missing column 'rating' (header: userId,movieId,timestamp)"),
+    ("userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\n1,3,good,9\r\n", "ratings.csv:3: rating 'good' is not a number"),
+    ("", "ratings.csv: no ratings (the file is empty)"),
+    ("userId,movieId,rating,timestamp\r\n", "ratings.csv: no ratings (only a header)"),
+])
+def test_bad_ratings_files_get_one_clear_error(tmp_path, content, message):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(content)
+    with pytest.raises(ZooError) as info:
+        movielens(path=str(folder))
+    assert str(info.value).startswith(message)
+
+
+def test_a_short_line_and_a_truncated_zip_are_reported(tmp_path):
+    folder = write_100k(tmp_path / "ml-100k")
+    (folder / "u.data").write_text("1\t10\t4\t100\n2\t20\n")
+    with pytest.raises(ZooError, match=r"^u.data:2: expected 4 fields, found 2"):
+        movielens(path=str(folder))
+    archive = zipped(write_1m(tmp_path / "ml-1m"))
+    archive.write_bytes(archive.read_bytes()[:60])
+    with pytest.raises(ZooError, match=r"not a readable zip .*download the official archive again"):
+        movielens(path=str(archive))
+
+
+def test_missing_data_says_where_to_put_it(tmp_path, monkeypatch):
+    with pytest.raises(ZooError, match=r"dataset.path '.*nowhere' does not exist"):
+        movielens(path=str(tmp_path / "nowhere"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ZooError, match=r"no MovieLens ratings found \(looked for ratings.csv, u.data or ratings.dat\)"):
+        movielens(path=str(empty))
+
+
+def test_the_data_home_is_used_when_no_path_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+    write_100k(tmp_path / "home" / "movielens" / "ml-100k")
+    assert movielens(release="ml-100k").spec.n_users == 4
+
+
+@pytest.mark.realdata
+def test_real_ml_latest_small_one_epoch(tmp_path):
+    import zoo
+
+    path = Path(os.environ["ZOO_DATA_DIR"]) / "movielens" / "ml-latest-small"
+    dataset = movielens(path=str(path))
+    assert (dataset.spec.n_users, dataset.spec.n_items) == (610, 9724)
+    assert len(dataset.splits["train"]) + len(dataset.splits["validation"]) == 100836
+    run = zoo.train("movielens-cf-best", out=str(tmp_path / "run"), verbose=0,
+                    dataset={"path": str(path)}, train={"stages": [{"epochs": 1}]})
+    assert run.read_json("metrics.json")["validation"]["mse"] < 1.0
