@@ -17,3 +17,10 @@ def register_datasets(register):
              summary="MovieLens ratings (ml-latest-small, ml-100k, ml-1m) from a folder, zip or GroupLens.")
     register("synthetic-ratings", "zoo_plugins.cf.data:synthetic_ratings", tags=["cf", "synthetic"],
              summary="SYNTHETIC ratings from planted user/item factors and biases (offline demos, tests).")
+
+
+@hookimpl
+def register_commands(cli):
+    from zoo_plugins.cf.analysis import cf_group  # click and numpy only; Keras loads when a command runs
+
+    cli.add_command(cf_group)

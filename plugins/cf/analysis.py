@@ -1,0 +1,162 @@
+"""`zoo cf ...`: what a trained collaborative-filtering run learned, in the dataset's own titles.
+
+Registered through ``register_commands``; Keras and scikit-learn are imported when a command runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo_plugins.cf.data import RatingsSpec
+
+
+@dataclass
+class TrainedCF:
+    run: Any
+    plan: Any
+    spec: RatingsSpec
+    model: Any
+
+    def layer_weights(self, name: str) -> np.ndarray:
+        names = [layer.name for layer in self.model.layers]
+        if name not in names:
+            raise ZooError(f"this model has no {name!r} layer (layers: {', '.join(names)}); "
+                           f"this command needs a model such as cf-bias")
+        return self.model.get_layer(name).get_weights()[0]
+
+
+def load_trained(run_dir: str) -> TrainedCF:
+    from zoo.compose import load_run_model, plan_of_run, spec_of_run
+    from zoo.runs import Run
+
+    run = Run.open(run_dir)
+    plan = plan_of_run(run)
+    spec = spec_of_run(run, plan)
+    if not isinstance(spec, RatingsSpec):
+        raise ZooError(f"{run_dir} was trained on {type(spec).__name__} data; `zoo cf` needs a ratings run")
+    return TrainedCF(run, plan, spec, load_run_model(run, plan))
+
+
+def most_rated(spec: RatingsSpec, among: int) -> np.ndarray:
+    """Indices of the ``among`` most-rated items (rare items' parameters are mostly noise)."""
+    counts = np.asarray(spec.item_rating_counts or np.ones(spec.n_items), dtype="int64")
+    return np.argsort(-counts, kind="stable")[:among]
+
+
+def _print_ranked(title: str, rows: list[tuple[float, str]]) -> None:
+    click.echo(title)
+    for value, name in rows:
+        click.echo(f"  {value:+.3f}  {name}")
+
+
+@click.group(name="cf")
+def cf_group() -> None:
+    """Inspect a trained collaborative-filtering run (biases, components, recommendations)."""
+
+
+@cf_group.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--top", default=15, show_default=True, help="How many best and worst movies.")
+@click.option("--among", default=2000, show_default=True, help="Only the N most-rated movies.")
+def biases(run_dir: str, top: int, among: int) -> None:
+    """The best and worst movies by learned bias, among the most-rated."""
+    trained = load_trained(run_dir)
+    bias = trained.layer_weights("item_bias")[:, 0]
+    candidates = most_rated(trained.spec, among)
+    ranked = candidates[np.argsort(-bias[candidates], kind="stable")]
+    titles = trained.spec.item_titles
+    _print_ranked(f"highest bias (among the {len(candidates)} most-rated):",
+                  [(float(bias[i]), titles[i]) for i in ranked[:top]])
+    _print_ranked("lowest bias:", [(float(bias[i]), titles[i]) for i in ranked[::-1][:top]])
+
+
+@cf_group.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--n", "n_components", default=3, show_default=True, help="Principal components to report.")
+@click.option("--among", default=1000, show_default=True, help="Only the N most-rated movies.")
+@click.option("--top", default=10, show_default=True, help="Titles at each end of a component.")
+@click.option("--plot", "plot_axes", default="0,1", show_default=True, help="The two components to scatter.")
+@click.option("--labels", default=40, show_default=True, help="How many of the most-rated movies to label.")
+@click.option("--out", type=click.Path(dir_okay=False), help="The PNG (default RUN/components.png).")
+def components(run_dir: str, n_components: int, among: int, top: int, plot_axes: str, labels: int,
+               out: str | None) -> None:
+    """Principal components of the movie factors: the titles at each end, and a labelled scatter."""
+    from sklearn.decomposition import PCA
+
+    trained = load_trained(run_dir)
+    try:
+        x_axis, y_axis = (int(a) for a in plot_axes.split(","))
+    except ValueError:
+        raise ZooError(f"--plot {plot_axes!r}: expected two component numbers such as 0,1") from None
+    if not (0 <= x_axis < n_components and 0 <= y_axis < n_components):
+        raise ZooError(f"--plot {plot_axes}: components are numbered 0 to {n_components - 1} (see --n)")
+    candidates = most_rated(trained.spec, among)
+    factors = trained.layer_weights("item_embedding")[candidates]
+    if n_components > min(factors.shape):
+        raise ZooError(f"--n {n_components}: at most {min(factors.shape)} components for these factors")
+    pca = PCA(n_components=n_components, random_state=0)
+    projected = pca.fit_transform(factors)
+    titles = [trained.spec.item_titles[i] for i in candidates]
+    for c in range(n_components):
+        order = np.argsort(-projected[:, c], kind="stable")
+        click.echo(f"component {c} ({pca.explained_variance_ratio_[c]:.1%} of the variance)")
+        _print_ranked("  top:", [(float(projected[i, c]), titles[i]) for i in order[:top]])
+        _print_ranked("  bottom:", [(float(projected[i, c]), titles[i]) for i in order[::-1][:top]])
+    path = Path(out) if out else trained.run.path / "components.png"
+    plot_components(projected[:, [x_axis, y_axis]], titles, labels, (x_axis, y_axis), path)
+    click.echo(f"saved {path}")
+
+
+def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tuple[int, int], path: Path) -> None:
+    """A scatter of every movie, with the titles of the most-rated ``labels`` written beside them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from zoo.runs import atomic_path
+
+    fig, ax = plt.subplots(figsize=(12, 10))
+    ax.scatter(points[:, 0], points[:, 1], s=8, alpha=0.35, color="tab:blue")
+    for (x, y), title in zip(points[:labels], titles[:labels]):  # candidates are most-rated first
+        ax.annotate(title, (x, y), fontsize=7, alpha=0.9, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"component {axes[0]}")
+    ax.set_ylabel(f"component {axes[1]}")
+    ax.set_title(f"Movie factors, principal components {axes[0]} and {axes[1]}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+
+
+@cf_group.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.option("--user", "user_id", required=True, help="The user's id, as in the dataset.")
+@click.option("--top", default=10, show_default=True, help="How many movies.")
+def recommend(run_dir: str, user_id: str, top: int) -> None:
+    """The movies a user has not rated, by highest predicted rating."""
+    from zoo.compose import load_dataset
+
+    trained = load_trained(run_dir)
+    spec = trained.spec
+    wanted = next((i for i, uid in enumerate(spec.user_ids) if str(uid) == user_id), None)
+    if wanted is None:
+        raise ZooError(f"user id {user_id!r} was never seen in training; ids run from {spec.user_ids[0]} "
+                       f"to {spec.user_ids[-1]} ({spec.n_users} users)")
+    train = load_dataset(trained.plan).splits["train"]
+    seen = set(train.x["item"][train.x["user"] == wanted].tolist())
+    unseen = np.array([i for i in range(spec.n_items) if i not in seen], dtype="int32")
+    predicted = np.asarray(trained.model.predict(
+        {"user": np.full(len(unseen), wanted, "int32"), "item": unseen}, batch_size=4096, verbose=0))[:, 0]
+    order = np.argsort(-predicted, kind="stable")[:top]
+    click.echo(f"user {user_id}: {len(seen)} movies rated in training; top {len(order)} of {len(unseen)} unseen")
+    for i in order:
+        click.echo(f"  {predicted[i]:.2f}  {spec.item_titles[unseen[i]]}")

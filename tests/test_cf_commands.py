@@ -1,0 +1,48 @@
+"""`zoo cf biases|components|recommend` on a tiny trained run."""
+
+from __future__ import annotations
+
+import pytest
+
+import zoo
+
+
+@pytest.fixture(scope="module")
+def cf_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cf") / "run"
+    return zoo.train("synthetic-cf-bias", out=str(out), verbose=0,
+                     dataset={"n_users": 80, "n_items": 60, "density": 0.4}, model={"n_factors": 4},
+                     train={"stages": [{"epochs": 2}]})
+
+
+def test_biases_lists_best_and_worst_titles(cf_run, run_cli):
+    lines = run_cli("cf", "biases", str(cf_run.path), "--top", "3", "--among", "20").stdout.splitlines()
+    assert lines[0] == "highest bias (among the 20 most-rated):"
+    assert lines[4] == "lowest bias:"
+    assert len(lines) == 8 and all("Synthetic item" in line for line in lines[1:4] + lines[5:])
+    best, worst = float(lines[1].split()[0]), float(lines[5].split()[0])
+    assert best >= worst
+
+
+def test_components_reports_titles_and_writes_the_png(cf_run, run_cli, tmp_path):
+    png = tmp_path / "pca.png"
+    out = run_cli("cf", "components", str(cf_run.path), "--n", "2", "--top", "2", "--out", str(png)).stdout
+    assert out.startswith("component 0 (") and "component 1 (" in out
+    assert out.count("  top:") == 2 and out.endswith(f"saved {png}\n")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert run_cli("cf", "components", str(cf_run.path), "--n", "2", "--plot", "0,5", code=1).stderr == (
+        "Error: --plot 0,5: components are numbered 0 to 1 (see --n)\n")
+
+
+def test_recommend_excludes_what_the_user_rated(cf_run, run_cli):
+    out = run_cli("cf", "recommend", str(cf_run.path), "--user", "3", "--top", "4").stdout.splitlines()
+    assert out[0].startswith("user 3: ") and len(out) == 5
+    assert run_cli("cf", "recommend", str(cf_run.path), "--user", "999", code=1).stderr == (
+        "Error: user id '999' was never seen in training; ids run from 0 to 79 (80 users)\n")
+
+
+def test_biases_needs_a_model_with_item_biases(run_cli, tmp_path):
+    run = zoo.train("synthetic-cf-nn", out=str(tmp_path / "nn"), verbose=0,
+                    dataset={"n_users": 30, "n_items": 20, "density": 0.5}, train={"stages": [{"epochs": 1}]})
+    assert run_cli("cf", "biases", str(run.path), code=1).stderr.startswith(
+        "Error: this model has no 'item_bias' layer (layers: user, item, ")
