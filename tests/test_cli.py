@@ -79,7 +79,7 @@ def test_show_json_and_an_alias(run_cli):
 def test_plugins(run_cli):
     assert run_cli("plugins").stdout == """\
 NAME     SOURCE      DISTRIBUTION        VERSION  HOOKS
-cf       builtin     keras-zoo           0.1.0    datasets, models
+cf       builtin     keras-zoo           0.1.0    commands, datasets, models
 zoo      builtin     keras-zoo           0.1.0    recipes
 example  entrypoint  zoo-example-plugin  0.1.0    commands, datasets, models, recipes
 """
