@@ -145,3 +145,12 @@ def test_real_ml_latest_small_one_epoch(tmp_path):
     run = zoo.train("movielens-cf-best", out=str(tmp_path / "run"), verbose=0,
                     dataset={"path": str(path)}, train={"stages": [{"epochs": 1}]})
     assert run.read_json("metrics.json")["validation"]["mse"] < 1.0
+
+
+def test_kfold_validation_sets_are_disjoint_and_cover_every_rating(tmp_path):
+    folder = write_latest_small(tmp_path / "ml")
+    held_out = [movielens(path=str(folder), split="kfold", folds=4, fold=k).splits["validation"] for k in range(4)]
+    pairs = [(int(u), int(i)) for split in held_out for u, i in zip(split.x["user"], split.x["item"])]
+    assert len(pairs) == len(set(pairs)) == len(RATINGS)
+    with pytest.raises(ValueError, match=r"kfold needs folds >= 2 and 0 <= fold < folds. Received: folds=4, fold=4"):
+        movielens(path=str(folder), split="kfold", folds=4, fold=4)

@@ -68,6 +68,12 @@ def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.
     return np.sort(order[:cut]), np.sort(order[cut:])
 
 
+def kfold_indices(n: int, folds: int, fold: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fold ``fold`` of ``folds`` over one seeded permutation: disjoint validation sets across folds."""
+    chunks = np.array_split(np.random.default_rng(seed).permutation(n), folds)
+    return np.sort(np.concatenate(chunks[:fold] + chunks[fold + 1:])), np.sort(chunks[fold])
+
+
 def synthetic_ratings(*, n_users: int = 400, n_items: int = 300, n_factors: int = 5, density: float = 0.15,
                       noise: float = 0.3, validation: float = 0.2, seed: int = 0) -> Dataset:
     """SYNTHETIC ratings from planted factors: mean + user bias + item bias + user . item + noise.

@@ -20,7 +20,7 @@ import numpy as np
 
 from zoo.errors import ZooError
 from zoo.specs import Dataset, Split, data_home
-from zoo_plugins.cf.data import RatingsSpec, split_indices
+from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 #: The official archives: (url, sha256). Downloaded only when no local copy exists.
 RELEASES = {
@@ -182,27 +182,33 @@ def latest_per_user(users: np.ndarray, timestamps: np.ndarray) -> tuple[np.ndarr
 
 
 def movielens(*, release: Literal["ml-latest-small", "ml-100k", "ml-1m"] = "ml-latest-small",
-              path: str | None = None, split: Literal["random", "latest"] = "random",
-              validation: float = 0.2, seed: int = 0) -> Dataset:
+              path: str | None = None, split: Literal["random", "latest", "kfold"] = "random",
+              validation: float = 0.2, folds: int = 5, fold: int = 0, seed: int = 0) -> Dataset:
     """MovieLens ratings from GroupLens: user and movie ids mapped to contiguous indices.
 
     Args:
         release: Which release to look for in the data home or download when no path is
             given. With a path, the format is told from the files.
         path: A MovieLens folder or the official zip.
-        split: ``random`` (seeded, the lesson's) or ``latest`` (each user's latest rating is
-            held out, by timestamp).
+        split: ``random`` (seeded, the lesson's), ``latest`` (each user's latest rating is
+            held out, by timestamp) or ``kfold`` (fold ``fold`` of ``folds``, for cross-validation).
         validation: Fraction held out by the random split.
-        seed: Seeds the random split.
+        folds: Number of folds of the kfold split.
+        fold: Which fold the kfold split holds out (0 to folds - 1).
+        seed: Seeds the random and kfold splits.
     """
     if not 0 < validation < 1:
         raise ValueError(f"validation must be in (0, 1). Received: validation={validation}")
+    if split == "kfold" and not (folds >= 2 and 0 <= fold < folds):
+        raise ValueError(f"kfold needs folds >= 2 and 0 <= fold < folds. Received: folds={folds}, fold={fold}")
     source = locate(release, path)
     raw = read_ratings(source)
     user_ids, users = np.unique(raw.users, return_inverse=True)
     item_ids, items = np.unique(raw.items, return_inverse=True)
     if split == "random":
         train, held_out = split_indices(len(raw.ratings), validation, seed)
+    elif split == "kfold":
+        train, held_out = kfold_indices(len(raw.ratings), folds, fold, seed)
     else:
         train, held_out = latest_per_user(users, raw.timestamps)
 
