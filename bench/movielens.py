@@ -9,6 +9,9 @@
 3. `movielens-cf-best` per seed: best validation MSE, and the wall time to reach 0.75 next to the
    hand-written lesson settings' time to reach it.
 4. ml-100k, 5-fold cross-validation with `movielens-cf-best`: RMSE per fold, mean and spread.
+5. Timing: zoo and hand-written fits of the lesson model alternated (--repeats times, --timing-epochs
+   each, same seed), so that the machine's drift falls on both alike; the ratio of the median seconds
+   per epoch (whole fit, with every callback the zoo runs).
 
 Everything printed is measured here; the JSON of all figures goes to --json.
 """
@@ -112,7 +115,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["lesson", "nn", "best", "100k"])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--timing-epochs", type=int, default=5)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["lesson", "nn", "best", "100k", "timing"])
     parser.add_argument("--json", type=Path, default=Path("bench-movielens.json"))
     args = parser.parse_args()
     small, k100 = args.data / "ml-latest-small", args.data / "ml-100k"
@@ -169,6 +174,20 @@ def main() -> None:
             print(f"fold {fold}: RMSE {rmse[-1]:.4f} ({len(b['val_mse'])} epochs)", flush=True)
         results["100k"] = rmse
         print("RMSE:", spread(rmse), "(Surprise's table: SVD 0.934, SVD++ 0.919)")
+
+    if "timing" not in args.skip:
+        print(f"== timing: zoo and hand-written alternated, {args.repeats} x {args.timing_epochs} epochs each")
+        zoo_s, hand_s = [], []
+        for repeat in range(args.repeats):
+            pair = [("zoo", lambda: zoo_run("movielens-cf-bias", small, 0, args.timing_epochs)),
+                    ("hand", lambda: hand_written_run(hand_written_bias, small, 0, args.timing_epochs))]
+            for label, fit in pair if repeat % 2 == 0 else pair[::-1]:
+                seconds = fit()["fit_s"] / args.timing_epochs
+                (zoo_s if label == "zoo" else hand_s).append(seconds)
+            print(f"repeat {repeat}: s/epoch zoo {zoo_s[-1]:.3f} hand {hand_s[-1]:.3f}", flush=True)
+        results["timing"] = {"zoo": zoo_s, "hand": hand_s}
+        print(f"median s/epoch zoo {statistics.median(zoo_s):.3f} hand {statistics.median(hand_s):.3f}; "
+              f"ratio {statistics.median(zoo_s) / statistics.median(hand_s):.3f}")
 
     args.json.write_text(json.dumps(results, indent=1, default=float))
     print(f"wrote {args.json}")

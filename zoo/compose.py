@@ -298,15 +298,17 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
         def __init__(self) -> None:
             super().__init__()
             self.maximize = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
+            best = run.read_json("meta.json").get("best")  # set by an earlier stage, if any
+            self.best = None if best is None else best["value"]
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             value = (logs or {}).get(monitor)
             if value is None:
                 return
-            best = run.read_json("meta.json").get("best")
-            if best is None or (value > best["value"] if self.maximize else value < best["value"]):
+            if self.best is None or (value > self.best if self.maximize else value < self.best):
+                self.best = float(value)
                 run.save_model(self.model, "checkpoints/best.keras")
-                run.update_meta(best={"monitor": monitor, "value": float(value), "epoch": epoch, "stage": stage})
+                run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
 
     callbacks = [RunLogger(), BestCheckpoint(), keras.callbacks.TerminateOnNaN()]
     if train.early_stopping is not None:
