@@ -154,3 +154,19 @@ def test_kfold_validation_sets_are_disjoint_and_cover_every_rating(tmp_path):
     assert len(pairs) == len(set(pairs)) == len(RATINGS)
     with pytest.raises(ValueError, match=r"kfold needs folds >= 2 and 0 <= fold < folds. Received: folds=4, fold=4"):
         movielens(path=str(folder), split="kfold", folds=4, fold=4)
+
+
+def test_offline_without_a_local_copy_says_which_file_to_put_where(tmp_path, monkeypatch):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise Exception("URL fetch failure: no network")
+
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(ZooError) as info:
+        movielens(release="ml-1m")
+    assert str(info.value) == (
+        "MovieLens ml-1m is not on this machine and could not be downloaded (URL fetch failure: no network); "
+        "put ml-1m.zip (from https://files.grouplens.org/datasets/movielens/ml-1m.zip) or its unzipped folder in "
+        f"{tmp_path / 'home' / 'movielens'}/, or set dataset.path")

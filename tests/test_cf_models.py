@@ -1,0 +1,50 @@
+"""The lesson's two models: layer names, output shapes and exact parameter counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from zoo_plugins.cf.data import RatingsSpec
+from zoo_plugins.cf.models import cf_bias, cf_nn
+
+SPEC = RatingsSpec(name="t", task="regression", n_users=11, n_items=7, rating_min=1.0, rating_max=5.0)
+
+
+def test_cf_bias_parameters_and_output():
+    model = cf_bias(SPEC, n_factors=3)
+    assert model.count_params() == 11 * 3 + 7 * 3 + 11 + 7  # factors + biases
+    assert [layer.name for layer in model.layers] == [
+        "user", "item", "user_embedding", "item_embedding", "dot", "user_bias", "item_bias", "rating"]
+    assert model.predict(SPEC.example_inputs(5), verbose=0).shape == (5, 1)
+
+
+def test_cf_bias_squash_keeps_predictions_in_the_rating_range():
+    model = cf_bias(SPEC, n_factors=3, squash=True)
+    assert model.count_params() == 11 * 3 + 7 * 3 + 11 + 7  # the squash adds no weights
+    for layer in ("user_embedding", "item_embedding"):
+        weights = model.get_layer(layer).get_weights()[0]
+        model.get_layer(layer).set_weights([weights * 100])  # push outputs to the extremes
+    predictions = model.predict(SPEC.example_inputs(50), verbose=0)
+    assert predictions.min() >= 0.5 and predictions.max() <= 5.5
+
+
+def test_cf_nn_parameters_and_output():
+    model = cf_nn(SPEC, n_factors=3, hidden=4)
+    assert model.count_params() == 11 * 3 + 7 * 3 + (6 * 4 + 4) + (4 + 1)
+    assert model.predict(SPEC.example_inputs(5), verbose=0).shape == (5, 1)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"n_factors": 0}, "n_factors must be at least 1. Received: n_factors=0"),
+    ({"l2": -1.0}, "l2 must be non-negative. Received: l2=-1.0"),
+])
+def test_cf_bias_checks_its_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        cf_bias(SPEC, **kwargs)
+
+
+def test_cf_nn_checks_dropout():
+    with pytest.raises(ValueError, match=r"hidden_dropout must be in \[0, 1\). Received: hidden_dropout=1.0"):
+        cf_nn(SPEC, hidden_dropout=1.0)
+    assert np.isfinite(cf_nn(SPEC, n_factors=2, hidden=2).count_params())
