@@ -1,0 +1,24 @@
+"""Text classification: IMDB and text-folder datasets and the lesson's three classifiers."""
+
+from zoo import hookimpl
+
+
+@hookimpl
+def register_models(register):
+    register("text-dense", "zoo_plugins.text.models:text_dense", tags=["text"],
+             tiny={"embedding_dim": 4, "hidden": 3},
+             summary="Embedding -> Flatten -> one hidden dense layer (the lesson's first model).")
+    register("text-cnn", "zoo_plugins.text.models:text_cnn", tags=["text"],
+             tiny={"embedding_dim": 4, "filters": 3, "hidden": 3},
+             summary="Embedding -> Conv1D -> max pooling -> dense (the lesson's single convolution).")
+    register("text-multi-cnn", "zoo_plugins.text.models:text_multi_cnn", tags=["text"],
+             tiny={"embedding_dim": 4, "filters": 3, "hidden": 3},
+             summary="Parallel Conv1D branches of several widths, concatenated in a nested sub-model.")
+
+
+@hookimpl
+def register_datasets(register):
+    register("imdb", "zoo_plugins.text.data:imdb", tags=["text"],
+             summary="IMDB reviews, positive or negative: the Keras imdb.npz, or the raw Stanford reviews.")
+    register("text-folder", "zoo_plugins.text.data:text_folder", tags=["text"],
+             summary="Any labelled corpus laid out as {train,test}/<class>/*.txt, in a folder or .tar.gz.")

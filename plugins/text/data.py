@@ -1,0 +1,303 @@
+"""Text classification datasets: the Keras IMDB files, the raw Stanford reviews, any text folder.
+
+Every adapter prepares text as the lesson does: word ids are frequency ranks (1 = most frequent;
+the Keras word index's ranks for ``imdb.npz``, training-set counts for raw text), ids of V - 1 and
+above share the last id V - 1, and sequences are pre-padded and pre-truncated to ``maxlen`` with
+``keras.utils.pad_sequences``. ``spec.vocabulary[i]`` is the word of id ``i`` (None for padding and
+for the shared rare id), which is what embedding providers align to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tarfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo.specs import Dataset, DatasetSpec, Split, data_home
+
+# The Keras tokenizer's separators (its default `filters`), so raw text splits as the Keras index did;
+# the apostrophe is kept inside words ("don't", "movie's"), as there.
+_SEPARATORS = re.compile(r"[\s!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~]+")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase, drop ``<br />``, split on whitespace and punctuation."""
+    return [t for t in _SEPARATORS.split(_BREAK.sub(" ", text.lower())) if t]
+
+
+@dataclass
+class TextSpec(DatasetSpec):
+    """Padded word-id sequences. Inputs are int32 ``(n, maxlen)``; 0 is padding.
+
+    Attributes:
+        vocab_size: Ids run from 0 to vocab_size - 1; vocab_size - 1 is shared by rarer words.
+        maxlen: Sequence length after padding and truncation.
+        vocabulary: Word of each id (None for 0 and for the shared rare id).
+        classes: Class names; label i is classes[i].
+    """
+
+    vocab_size: int = 2
+    maxlen: int = 1
+    vocabulary: list[str | None] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def example(cls) -> TextSpec:
+        words = ["the", "good", "bad", "film"]
+        return cls(name="example", task="binary", synthetic=True, vocab_size=6, maxlen=7,
+                   vocabulary=[None, *words, None], classes=["neg", "pos"])
+
+    def example_inputs(self, n: int, seed: int = 0) -> np.ndarray:
+        return np.random.default_rng(seed).integers(0, self.vocab_size, (n, self.maxlen)).astype("int32")
+
+    def encode_inputs(self, raw: Any) -> np.ndarray:
+        """Texts (``zoo predict RUN "a fine film"``) -> padded id sequences, prepared as in training."""
+        import keras
+
+        texts = [raw] if isinstance(raw, str) else list(raw)
+        if not all(isinstance(t, str) for t in texts):
+            raise ZooError(f"expected texts to classify. Received: {raw!r}")
+        index = {w: i for i, w in enumerate(self.vocabulary) if w is not None}
+        rare = self.vocab_size - 1
+        ids = [[index.get(w, rare) for w in tokenize(t)] for t in texts]
+        return keras.utils.pad_sequences(ids, maxlen=self.maxlen, dtype="int32")
+
+
+@dataclass
+class Corpus:
+    """Tokenized documents per split, ids ranked by training-set frequency (before truncation)."""
+
+    words: list[str]  # words[i - 1] has id i
+    ids: dict[str, list[np.ndarray]]
+    labels: dict[str, np.ndarray]
+    classes: list[str]
+    checksum: str
+
+
+def prepare(words: list[str], ids: dict[str, list[np.ndarray]], labels: dict[str, np.ndarray], classes: list[str],
+            *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int, checksum: str,
+            source: str) -> Dataset:
+    """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train."""
+    import keras
+
+    if vocab_size < 3:
+        raise ValueError(f"vocab_size must be at least 3. Received: vocab_size={vocab_size}")
+    if maxlen < 1:
+        raise ValueError(f"maxlen must be at least 1. Received: maxlen={maxlen}")
+    if not 0 <= validation < 1:
+        raise ValueError(f"validation must be in [0, 1). Received: validation={validation}")
+    rare = vocab_size - 1
+
+    def pad(sequences: list[np.ndarray]) -> np.ndarray:
+        clipped = [np.minimum(s, rare) for s in sequences]  # rarer words share the last id
+        return keras.utils.pad_sequences(clipped, maxlen=maxlen, dtype="int32")  # pre-padding, as the lesson
+
+    splits = {}
+    x_train, y_train = pad(ids["train"]), labels["train"]
+    if validation:
+        order = np.random.default_rng(seed).permutation(len(y_train))
+        cut = len(order) - int(round(len(order) * validation))
+        splits["validation"] = Split(x_train[order[cut:]], y_train[order[cut:]])
+        x_train, y_train = x_train[order[:cut]], y_train[order[:cut]]
+    splits = {"train": Split(x_train, y_train), **splits}
+    if "test" in ids:
+        splits["test"] = Split(pad(ids["test"]), labels["test"])
+    vocabulary = [None, *words[: rare - 1], None]
+    vocabulary += [None] * (vocab_size - len(vocabulary))  # a corpus smaller than vocab_size
+    spec = TextSpec(name=name, task="binary" if len(classes) == 2 else "multiclass", vocab_size=vocab_size,
+                    maxlen=maxlen, vocabulary=vocabulary, classes=classes)
+    return Dataset(spec, splits, checksum=checksum, source=source)
+
+
+# -- raw text: a folder or a .tar.gz with {train,test}/{class}/*.txt ------------------------------
+
+
+def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
+    """(split, class, text bytes) of every ``split/class/name.txt``, from a folder or a tar.gz."""
+    pattern = re.compile(r"(?:^|/)(train|test)/([^/]+)/[^/]+\.txt$")
+    if path.is_dir():
+        for file in sorted(path.rglob("*.txt")):
+            match = pattern.search(file.relative_to(path).as_posix())
+            if match:
+                yield match.group(1), match.group(2), file.read_bytes()
+        return
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for member in archive:  # one sequential pass: random access into a .tar.gz is slow
+                match = pattern.search(member.name) if member.isfile() else None
+                if match:
+                    yield match.group(1), match.group(2), archive.extractfile(member).read()  # type: ignore[union-attr]
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise ZooError(f"{path}: cannot read the archive ({exc}); it may be truncated: download it again") from None
+
+
+def _identity(path: Path) -> str:
+    """Path, size and modification time: a changed file gets a new cache entry."""
+    stat = path.stat()
+    return hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+
+
+def read_corpus(path: Path, exclude: tuple[str, ...] = ("unsup",)) -> Corpus:
+    """Tokenize every labelled document once; cached in the data home, keyed by the source's identity."""
+    cache = data_home() / "cache" / f"text-{_identity(path)}.npz"
+    if cache.exists():
+        with np.load(cache, allow_pickle=False) as saved:
+            meta = json.loads(str(saved["meta"]))
+            ids = {s: np.split(saved[f"{s}_ids"], saved[f"{s}_offsets"]) for s in meta["splits"]}
+            return Corpus(meta["words"], ids, {s: saved[f"{s}_labels"] for s in meta["splits"]}, meta["classes"],
+                          meta["checksum"])
+    texts: dict[str, list[list[str]]] = {}
+    names: dict[str, list[str]] = {}
+    digest = hashlib.sha256()
+    for split, label, raw in _documents(path):
+        if label in exclude:
+            continue
+        digest.update(raw)
+        texts.setdefault(split, []).append(tokenize(raw.decode("utf-8", errors="replace")))
+        names.setdefault(split, []).append(label)
+    if "train" not in texts:
+        raise ZooError(f"{path}: no train/<class>/*.txt documents found; expected train/ and test/ folders "
+                       f"with one sub-folder of .txt files per class")
+    classes = sorted(set(names["train"]))
+    unknown = sorted(set(names.get("test", [])) - set(classes))
+    if unknown:
+        raise ZooError(f"{path}: test classes {unknown} have no training documents")
+    counts = Counter(word for doc in texts["train"] for word in doc)
+    words = [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    rank = {w: i + 1 for i, w in enumerate(words)}
+    unseen = len(words) + 1  # words never seen in training: the rarest of all
+    ids = {s: [np.array([rank.get(w, unseen) for w in doc], dtype="int32") for doc in docs] for s, docs in texts.items()}
+    labels = {s: np.array([classes.index(c) for c in names[s]], dtype="int32") for s in texts}
+    corpus = Corpus(words, ids, labels, classes, digest.hexdigest())
+    _save_corpus(cache, corpus)
+    return corpus
+
+
+def _save_corpus(cache: Path, corpus: Corpus) -> None:
+    from zoo.runs import atomic_path
+
+    arrays: dict[str, Any] = {"meta": json.dumps({"words": corpus.words, "classes": corpus.classes,
+                                                  "checksum": corpus.checksum, "splits": list(corpus.ids)})}
+    for split, sequences in corpus.ids.items():
+        arrays[f"{split}_ids"] = np.concatenate(sequences) if sequences else np.zeros(0, "int32")
+        arrays[f"{split}_offsets"] = np.cumsum([len(s) for s in sequences])[:-1]
+        arrays[f"{split}_labels"] = corpus.labels[split]
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(cache) as tmp:
+            np.savez(tmp, **arrays)
+    except OSError:
+        pass  # the cache only saves time; without it the corpus is read again next time
+
+
+def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
+                seed: int = 0) -> Dataset:
+    """Any labelled text corpus laid out as ``{train,test}/<class>/*.txt``, in a folder or a .tar.gz.
+
+    Args:
+        path: The folder (or .tar.gz) holding train/ and test/.
+        vocab_size: Word ids kept; rarer words share id vocab_size - 1.
+        maxlen: Sequence length (pre-padded and pre-truncated).
+        validation: Fraction of train held out for validation (seeded).
+        seed: Seeds the validation split.
+    """
+    source = Path(path).expanduser()
+    if not source.exists():
+        raise ZooError(f"dataset.path {path!r} does not exist; give a folder or .tar.gz with train/ and test/")
+    corpus = read_corpus(source)
+    return prepare(corpus.words, corpus.ids, corpus.labels, corpus.classes, name="text-folder",
+                   vocab_size=vocab_size, maxlen=maxlen, validation=validation, seed=seed,
+                   checksum=corpus.checksum, source=str(source))
+
+
+# -- IMDB -------------------------------------------------------------------------------------------
+
+KERAS_FILES = {
+    "imdb.npz": ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz",
+                 "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"),
+    "imdb_word_index.json": ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json",
+                             "027313fe9a320280f3bf0fac5baf58c4a683cf39a7ed9c3d3d3912bde4284cf6"),
+}
+RAW_NAMES = ("aclImdb_v1.tar.gz", "aclImdb")
+
+
+def _keras_imdb(folder: Path) -> tuple[list[str], dict[str, list[np.ndarray]], dict[str, np.ndarray], str]:
+    """``imdb.npz`` (ids are word-index ranks) and the word index, as the lesson reads them."""
+    npz, index_file = folder / "imdb.npz", folder / "imdb_word_index.json"
+    if not index_file.exists():
+        raise ZooError(f"{folder}: imdb.npz needs imdb_word_index.json beside it")
+    try:
+        with np.load(npz, allow_pickle=True) as f:  # the Keras file stores ragged lists as object arrays
+            ids = {"train": [np.asarray(s, "int32") for s in f["x_train"]],
+                   "test": [np.asarray(s, "int32") for s in f["x_test"]]}
+            labels = {"train": np.asarray(f["y_train"], "int32"), "test": np.asarray(f["y_test"], "int32")}
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise ZooError(f"{npz}: cannot read the Keras IMDB files ({exc}); download them again") from None
+    words = [w for w, _ in sorted(index.items(), key=lambda item: item[1])]
+    checksum = hashlib.sha256(npz.read_bytes()).hexdigest()
+    return words, ids, labels, checksum
+
+
+def locate_imdb(path: str | None) -> Path:
+    """A folder with imdb.npz, or the raw reviews (folder or tar.gz); else the data home; else download."""
+    candidates = [Path(path).expanduser()] if path else [data_home() / "imdb"]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    if path:
+        raise ZooError(f"dataset.path {path!r} does not exist; give a folder with imdb.npz and "
+                       f"imdb_word_index.json, or the aclImdb folder or aclImdb_v1.tar.gz")
+    import keras
+
+    home = data_home() / "imdb"
+    try:
+        for name, (url, sha256) in KERAS_FILES.items():
+            keras.utils.get_file(name, url, file_hash=sha256, cache_dir=str(data_home()), cache_subdir="imdb")
+    except Exception as exc:  # offline, or a checksum mismatch
+        raise ZooError(f"IMDB is not on this machine and could not be downloaded ({exc}); put imdb.npz and "
+                       f"imdb_word_index.json (from {KERAS_FILES['imdb.npz'][0].rsplit('/', 1)[0]}/), or "
+                       f"aclImdb_v1.tar.gz, in {home}/, or set dataset.path") from None
+    return home
+
+
+def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
+         seed: int = 0) -> Dataset:
+    """IMDB movie reviews, positive or negative: 25,000 to train and 25,000 to test.
+
+    Reads the Keras files (``imdb.npz`` + ``imdb_word_index.json``) when present, else the raw
+    Stanford reviews (``aclImdb_v1.tar.gz`` or the ``aclImdb`` folder), tokenized like the Keras
+    index and ranked by training-set frequency.
+
+    Args:
+        path: A folder holding the Keras files or the raw archive, the archive itself, or the
+            aclImdb folder.
+        vocab_size: Word ids kept (the lesson's 5000); rarer words share id vocab_size - 1.
+        maxlen: Review length in words (pre-padded and pre-truncated, the lesson's 500).
+        validation: Fraction of the training reviews held out for validation (seeded).
+        seed: Seeds the validation split.
+    """
+    source = locate_imdb(path)
+    if source.is_dir() and (source / "imdb.npz").exists():
+        words, ids, labels, checksum = _keras_imdb(source)
+    else:
+        raw = next((source / n for n in RAW_NAMES if (source / n).exists()), source) if source.is_dir() else source
+        if raw.is_dir() and not (raw / "train").exists():
+            raise ZooError(f"{source}: no IMDB data found; expected imdb.npz + imdb_word_index.json, "
+                           f"aclImdb_v1.tar.gz, or an aclImdb folder")
+        corpus = read_corpus(raw)
+        words, ids, labels, checksum = corpus.words, corpus.ids, corpus.labels, corpus.checksum
+        source = raw
+    return prepare(words, ids, labels, ["neg", "pos"], name="imdb", vocab_size=vocab_size, maxlen=maxlen,
+                   validation=validation, seed=seed, checksum=checksum, source=str(source))
+

@@ -1,0 +1,157 @@
+"""The lesson's three sentiment classifiers, in the Keras functional API.
+
+Each starts from an ``embedding`` layer: random, or the provider's matrix (its width then sets the
+embedding size). Freezing and unfreezing it between stages is the recipe's business (``freeze:
+[embedding]``); ``trainable_embedding`` only sets where it starts. Keras is imported inside the
+builders so that listing and validating recipes stays free of TensorFlow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from zoo.specs import EmbeddingMatrix
+from zoo_plugins.text.data import TextSpec
+
+if TYPE_CHECKING:
+    import keras
+
+
+def _check_rates(**rates: float) -> None:
+    for name, rate in rates.items():
+        if not 0 <= rate < 1:
+            raise ValueError(f"{name} must be in [0, 1). Received: {name}={rate}")
+
+
+def _embedding(spec: TextSpec, embedding: EmbeddingMatrix | None, size: int, trainable: bool) -> keras.layers.Layer:
+    from keras import layers
+
+    if embedding is None:
+        if size < 1:
+            raise ValueError(f"embedding_dim must be at least 1. Received: embedding_dim={size}")
+        return layers.Embedding(spec.vocab_size, size, trainable=trainable, name="embedding")
+    if embedding.input_dim != spec.vocab_size:
+        raise ValueError(f"the embedding matrix has {embedding.input_dim} rows but the dataset has "
+                         f"{spec.vocab_size} word ids. Received: embedding.input_dim={embedding.input_dim}")
+    return layers.Embedding(spec.vocab_size, embedding.output_dim, trainable=trainable, name="embedding")
+
+
+def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, embedding: EmbeddingMatrix | None,
+            name: str) -> keras.Model:
+    """The output layer for the spec's classes, and the provider's vectors loaded into ``embedding``."""
+    from keras import Model, layers
+
+    if spec.task == "binary":
+        outputs = layers.Dense(1, activation="sigmoid", name="output")(x)
+    else:
+        outputs = layers.Dense(len(spec.classes), activation="softmax", name="output")(x)
+    model = Model(inputs, outputs, name=name)
+    if embedding is not None:  # set after building: a Constant initializer would copy the matrix into the config
+        model.get_layer("embedding").set_weights([embedding.weights])
+    return model
+
+
+def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
+               hidden: int = 100, dropout: float = 0.7, trainable_embedding: bool = True) -> keras.Model:
+    """Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).
+
+    Args:
+        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
+        hidden: Units of the hidden layer.
+        dropout: Dropout after the hidden layer.
+        trainable_embedding: Whether the embedding starts trainable.
+    """
+    _check_rates(dropout=dropout)
+    if hidden < 1:
+        raise ValueError(f"hidden must be at least 1. Received: hidden={hidden}")
+    from keras import Input, layers
+
+    words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
+    x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)  # (batch, maxlen, dim)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
+    x = layers.Dropout(dropout, name="hidden_dropout")(x)
+    return _finish(words, x, spec, embedding, "text_dense")
+
+
+def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
+             filters: int = 64, kernel_size: int = 5, hidden: int = 100, embedding_dropout: float = 0.2,
+             conv_dropout: float = 0.2, dropout: float = 0.7, trainable_embedding: bool = True) -> keras.Model:
+    """Embedding -> Dropout -> Conv1D -> Dropout -> MaxPooling1D -> Flatten -> Dense -> Dropout -> output.
+
+    Args:
+        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
+        filters: Convolution filters.
+        kernel_size: Convolution width in words.
+        hidden: Units of the dense layer.
+        embedding_dropout: Dropout on the embedded words.
+        conv_dropout: Dropout after the convolution.
+        dropout: Dropout after the dense layer.
+        trainable_embedding: Whether the embedding starts trainable.
+    """
+    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout)
+    if filters < 1 or kernel_size < 1 or hidden < 1:
+        raise ValueError(f"filters, kernel_size and hidden must be at least 1. Received: filters={filters}, "
+                         f"kernel_size={kernel_size}, hidden={hidden}")
+    from keras import Input, layers
+
+    words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
+    x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)
+    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
+    x = layers.Conv1D(filters, kernel_size, padding="same", activation="relu", name=f"conv_k{kernel_size}")(x)
+    x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
+    x = layers.MaxPooling1D(name="pool")(x)  # (batch, maxlen // 2, filters)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
+    x = layers.Dropout(dropout, name="hidden_dropout")(x)
+    return _finish(words, x, spec, embedding, "text_cnn")
+
+
+def multi_conv(maxlen: int, width: int, kernel_sizes: Sequence[int], filters: int) -> keras.Model:
+    """The lesson's "graph": parallel Conv1D -> MaxPooling1D -> Flatten branches, concatenated."""
+    from keras import Input, Model, layers
+
+    embedded = Input(shape=(maxlen, width), name="embedded")
+    branches = []
+    for k in kernel_sizes:
+        x = layers.Conv1D(filters, k, padding="same", activation="relu", name=f"conv_k{k}")(embedded)
+        x = layers.MaxPooling1D(name=f"pool_k{k}")(x)
+        branches.append(layers.Flatten(name=f"flatten_k{k}")(x))
+    joined = layers.Concatenate(name="concat")(branches) if len(branches) > 1 else branches[0]
+    return Model(embedded, joined, name="multi_conv")
+
+
+def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 50,
+                   kernel_sizes: tuple[int, ...] = (3, 4, 5), filters: int = 64, hidden: int = 100,
+                   embedding_dropout: float = 0.2, conv_dropout: float = 0.5, dropout: float = 0.7,
+                   trainable_embedding: bool = True) -> keras.Model:
+    """Embedding -> Dropout -> multi_conv (a nested model of parallel convolutions) -> Dropout ->
+    Dense -> Dropout -> output (the lesson's multi-size CNN).
+
+    Args:
+        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
+        kernel_sizes: Widths of the parallel convolutions, one branch each.
+        filters: Filters per branch.
+        hidden: Units of the dense layer.
+        embedding_dropout: Dropout on the embedded words.
+        conv_dropout: Dropout on the concatenated branches.
+        dropout: Dropout after the dense layer.
+        trainable_embedding: Whether the embedding starts trainable.
+    """
+    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout)
+    if not kernel_sizes or min(kernel_sizes) < 1:
+        raise ValueError(f"kernel_sizes must be positive widths. Received: kernel_sizes={kernel_sizes}")
+    if filters < 1 or hidden < 1:
+        raise ValueError(f"filters and hidden must be at least 1. Received: filters={filters}, hidden={hidden}")
+    from keras import Input, layers
+
+    words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
+    embed = _embedding(spec, embedding, embedding_dim, trainable_embedding)
+    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(embed(words))
+    width = embedding.output_dim if embedding is not None else embedding_dim
+    x = multi_conv(spec.maxlen, width, kernel_sizes, filters)(x)  # (batch, len(kernel_sizes) * ...)
+    x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
+    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
+    x = layers.Dropout(dropout, name="hidden_dropout")(x)
+    return _finish(words, x, spec, embedding, "text_multi_cnn")
