@@ -46,17 +46,17 @@ def resolve(name: str | None = None, *, config_files: tuple[str, ...] = (), over
                     python_overrides=sections or None)
 
 
-def build(name: str | None = None, **sections: Any) -> keras.Model:
+def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sections: Any) -> keras.Model:
     """Build (and compile) the recipe's model on its dataset, without training or saving it."""
     from .compose import build_plan
 
-    built: Built = build_plan(resolve(name, **sections))
+    built: Built = build_plan(resolve(name, config_files=config_files, **sections))
     return built.model
 
 
-def train(name: str | None = None, *, out: str | None = None, force: bool = False, verbose: int | str = "auto",
-          **sections: Any) -> Run:
+def train(name: str | None = None, *, config_files: tuple[str, ...] = (), out: str | None = None,
+          force: bool = False, verbose: int | str = "auto", **sections: Any) -> Run:
     """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``)."""
     from .compose import train_plan
 
-    return train_plan(resolve(name, **sections), out=out, force=force, verbose=verbose)
+    return train_plan(resolve(name, config_files=config_files, **sections), out=out, force=force, verbose=verbose)

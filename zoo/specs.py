@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -99,12 +99,15 @@ class Dataset:
         checksum: Identifies the exact data (sha256 of the files read, or of the generator's
             parameters for synthetic data); recorded in the run's ``meta.json``.
         source: Where the data came from (a path, or ``generated``).
+        documents: For text: yields the tokenized training documents (and unlabelled ones), for
+            embedding providers that train on the dataset's own text.
     """
 
     spec: DatasetSpec
     splits: dict[str, Split]
     checksum: str
     source: str = "generated"
+    documents: Callable[[], Iterable[list[str]]] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if "train" not in self.splits:

@@ -17,6 +17,14 @@ def register_models(register):
 
 
 @hookimpl
+def register_embeddings(register):
+    register("glove", "zoo_plugins.text.embeddings:glove", tags=["text"],
+             summary="GloVe word vectors from a .txt or .txt.gz file of any dimension (parsed once, then cached).")
+    register("word2vec", "zoo_plugins.text.embeddings:word2vec", tags=["text"], aliases=["w2v"],
+             summary="word2vec through gensim: a KeyedVectors or word2vec file, or trained on the dataset's text.")
+
+
+@hookimpl
 def register_datasets(register):
     register("imdb", "zoo_plugins.text.data:imdb", tags=["text"],
              summary="IMDB reviews, positive or negative: the Keras imdb.npz, or the raw Stanford reviews.")

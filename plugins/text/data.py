@@ -77,15 +77,21 @@ class TextSpec(DatasetSpec):
 class Corpus:
     """Tokenized documents per split, ids ranked by training-set frequency (before truncation)."""
 
-    words: list[str]  # words[i - 1] has id i
+    words: list[str]  # words[i - 1] has id i: training words by frequency, then words seen only unlabelled
     ids: dict[str, list[np.ndarray]]
     labels: dict[str, np.ndarray]
     classes: list[str]
     checksum: str
+    unlabelled: list[np.ndarray] = field(default_factory=list)
+
+    def documents(self) -> Iterator[list[str]]:
+        """Training and unlabelled documents as words (words seen only in test have no name)."""
+        named = len(self.words)
+        for doc in [*self.ids["train"], *self.unlabelled]:
+            yield [self.words[i - 1] for i in doc.tolist() if i <= named]
 
 
-def prepare(words: list[str], ids: dict[str, list[np.ndarray]], labels: dict[str, np.ndarray], classes: list[str],
-            *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int, checksum: str,
+def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int,
             source: str) -> Dataset:
     """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train."""
     import keras
@@ -97,6 +103,7 @@ def prepare(words: list[str], ids: dict[str, list[np.ndarray]], labels: dict[str
     if not 0 <= validation < 1:
         raise ValueError(f"validation must be in [0, 1). Received: validation={validation}")
     rare = vocab_size - 1
+    words, ids, labels = corpus.words, corpus.ids, corpus.labels
 
     def pad(sequences: list[np.ndarray]) -> np.ndarray:
         clipped = [np.minimum(s, rare) for s in sequences]  # rarer words share the last id
@@ -114,9 +121,9 @@ def prepare(words: list[str], ids: dict[str, list[np.ndarray]], labels: dict[str
         splits["test"] = Split(pad(ids["test"]), labels["test"])
     vocabulary = [None, *words[: rare - 1], None]
     vocabulary += [None] * (vocab_size - len(vocabulary))  # a corpus smaller than vocab_size
-    spec = TextSpec(name=name, task="binary" if len(classes) == 2 else "multiclass", vocab_size=vocab_size,
-                    maxlen=maxlen, vocabulary=vocabulary, classes=classes)
-    return Dataset(spec, splits, checksum=checksum, source=source)
+    spec = TextSpec(name=name, task="binary" if len(corpus.classes) == 2 else "multiclass", vocab_size=vocab_size,
+                    maxlen=maxlen, vocabulary=vocabulary, classes=corpus.classes)
+    return Dataset(spec, splits, checksum=corpus.checksum, source=source, documents=corpus.documents)
 
 
 # -- raw text: a folder or a .tar.gz with {train,test}/{class}/*.txt ------------------------------
@@ -147,23 +154,28 @@ def _identity(path: Path) -> str:
     return hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
 
 
-def read_corpus(path: Path, exclude: tuple[str, ...] = ("unsup",)) -> Corpus:
-    """Tokenize every labelled document once; cached in the data home, keyed by the source's identity."""
+def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
+    """Tokenize every document once (``unlabelled`` class folders kept apart, for word2vec); cached in
+    the data home, keyed by the source's identity."""
     cache = data_home() / "cache" / f"text-{_identity(path)}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:
             meta = json.loads(str(saved["meta"]))
             ids = {s: np.split(saved[f"{s}_ids"], saved[f"{s}_offsets"]) for s in meta["splits"]}
-            return Corpus(meta["words"], ids, {s: saved[f"{s}_labels"] for s in meta["splits"]}, meta["classes"],
-                          meta["checksum"])
+            free = ids.pop("unlabelled", [])
+            return Corpus(meta["words"], ids, {s: saved[f"{s}_labels"] for s in ids}, meta["classes"],
+                          meta["checksum"], free)
     texts: dict[str, list[list[str]]] = {}
     names: dict[str, list[str]] = {}
     digest = hashlib.sha256()
+    free: list[list[str]] = []
     for split, label, raw in _documents(path):
-        if label in exclude:
-            continue
         digest.update(raw)
-        texts.setdefault(split, []).append(tokenize(raw.decode("utf-8", errors="replace")))
+        tokens = tokenize(raw.decode("utf-8", errors="replace"))
+        if label in unlabelled:
+            free.append(tokens)
+            continue
+        texts.setdefault(split, []).append(tokens)
         names.setdefault(split, []).append(label)
     if "train" not in texts:
         raise ZooError(f"{path}: no train/<class>/*.txt documents found; expected train/ and test/ folders "
@@ -173,25 +185,37 @@ def read_corpus(path: Path, exclude: tuple[str, ...] = ("unsup",)) -> Corpus:
     if unknown:
         raise ZooError(f"{path}: test classes {unknown} have no training documents")
     counts = Counter(word for doc in texts["train"] for word in doc)
-    words = [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+    words = _by_frequency(counts)
+    extra = Counter(w for doc in free for w in doc if w not in counts)
+    words += _by_frequency(extra)  # named for word2vec; past any vocabulary a classifier keeps
     rank = {w: i + 1 for i, w in enumerate(words)}
-    unseen = len(words) + 1  # words never seen in training: the rarest of all
-    ids = {s: [np.array([rank.get(w, unseen) for w in doc], dtype="int32") for doc in docs] for s, docs in texts.items()}
+    unseen = len(words) + 1  # words seen only in test: the rarest of all
+
+    def encode(doc: list[str]) -> np.ndarray:
+        return np.array([rank.get(w, unseen) for w in doc], dtype="int32")
+
+    ids = {s: [encode(doc) for doc in docs] for s, docs in texts.items()}
     labels = {s: np.array([classes.index(c) for c in names[s]], dtype="int32") for s in texts}
-    corpus = Corpus(words, ids, labels, classes, digest.hexdigest())
+    corpus = Corpus(words, ids, labels, classes, digest.hexdigest(), [encode(doc) for doc in free])
     _save_corpus(cache, corpus)
     return corpus
+
+
+def _by_frequency(counts: Counter[str]) -> list[str]:
+    return [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def _save_corpus(cache: Path, corpus: Corpus) -> None:
     from zoo.runs import atomic_path
 
+    sequences_by_split = {**corpus.ids, "unlabelled": corpus.unlabelled}
     arrays: dict[str, Any] = {"meta": json.dumps({"words": corpus.words, "classes": corpus.classes,
-                                                  "checksum": corpus.checksum, "splits": list(corpus.ids)})}
-    for split, sequences in corpus.ids.items():
+                                                  "checksum": corpus.checksum, "splits": list(sequences_by_split)})}
+    for split, sequences in sequences_by_split.items():
         arrays[f"{split}_ids"] = np.concatenate(sequences) if sequences else np.zeros(0, "int32")
         arrays[f"{split}_offsets"] = np.cumsum([len(s) for s in sequences])[:-1]
-        arrays[f"{split}_labels"] = corpus.labels[split]
+        if split in corpus.labels:
+            arrays[f"{split}_labels"] = corpus.labels[split]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(cache) as tmp:
@@ -214,10 +238,8 @@ def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validat
     source = Path(path).expanduser()
     if not source.exists():
         raise ZooError(f"dataset.path {path!r} does not exist; give a folder or .tar.gz with train/ and test/")
-    corpus = read_corpus(source)
-    return prepare(corpus.words, corpus.ids, corpus.labels, corpus.classes, name="text-folder",
-                   vocab_size=vocab_size, maxlen=maxlen, validation=validation, seed=seed,
-                   checksum=corpus.checksum, source=str(source))
+    return prepare(read_corpus(source), name="text-folder", vocab_size=vocab_size, maxlen=maxlen,
+                   validation=validation, seed=seed, source=str(source))
 
 
 # -- IMDB -------------------------------------------------------------------------------------------
@@ -231,7 +253,7 @@ KERAS_FILES = {
 RAW_NAMES = ("aclImdb_v1.tar.gz", "aclImdb")
 
 
-def _keras_imdb(folder: Path) -> tuple[list[str], dict[str, list[np.ndarray]], dict[str, np.ndarray], str]:
+def _keras_imdb(folder: Path) -> Corpus:
     """``imdb.npz`` (ids are word-index ranks) and the word index, as the lesson reads them."""
     npz, index_file = folder / "imdb.npz", folder / "imdb_word_index.json"
     if not index_file.exists():
@@ -245,8 +267,7 @@ def _keras_imdb(folder: Path) -> tuple[list[str], dict[str, list[np.ndarray]], d
     except (OSError, ValueError, KeyError, EOFError) as exc:
         raise ZooError(f"{npz}: cannot read the Keras IMDB files ({exc}); download them again") from None
     words = [w for w, _ in sorted(index.items(), key=lambda item: item[1])]
-    checksum = hashlib.sha256(npz.read_bytes()).hexdigest()
-    return words, ids, labels, checksum
+    return Corpus(words, ids, labels, ["neg", "pos"], hashlib.sha256(npz.read_bytes()).hexdigest())
 
 
 def locate_imdb(path: str | None) -> Path:
@@ -289,15 +310,14 @@ def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, 
     """
     source = locate_imdb(path)
     if source.is_dir() and (source / "imdb.npz").exists():
-        words, ids, labels, checksum = _keras_imdb(source)
+        corpus = _keras_imdb(source)
     else:
         raw = next((source / n for n in RAW_NAMES if (source / n).exists()), source) if source.is_dir() else source
         if raw.is_dir() and not (raw / "train").exists():
             raise ZooError(f"{source}: no IMDB data found; expected imdb.npz + imdb_word_index.json, "
                            f"aclImdb_v1.tar.gz, or an aclImdb folder")
         corpus = read_corpus(raw)
-        words, ids, labels, checksum = corpus.words, corpus.ids, corpus.labels, corpus.checksum
         source = raw
-    return prepare(words, ids, labels, ["neg", "pos"], name="imdb", vocab_size=vocab_size, maxlen=maxlen,
-                   validation=validation, seed=seed, checksum=checksum, source=str(source))
+    return prepare(corpus, name="imdb", vocab_size=vocab_size, maxlen=maxlen, validation=validation, seed=seed,
+                   source=str(source))
 

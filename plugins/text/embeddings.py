@@ -1,0 +1,175 @@
+"""Embedding providers: GloVe text files and word2vec through gensim.
+
+GloVe files are parsed once into a cache in the data home (``vectors.f32`` rows, memory-mapped, and
+``words.txt``), keyed by the file's path, size and modification time: the second load only maps
+the file, and a changed file is parsed again. Parsing streams the file in chunks and writes rows
+straight to the cache, so memory never holds the whole text.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from zoo.errors import ZooError
+from zoo.runs import atomic_path
+from zoo.specs import Dataset, Vectors, data_home
+
+CHUNK = 1 << 24  # bytes of text parsed at a time
+
+
+def _cache_dir(path: Path) -> Path:
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+    return data_home() / "cache" / f"glove-{key}"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, complete lines) in chunks of about CHUNK bytes."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    number, tail = 1, b""
+    try:
+        with opener(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                lines = (tail + chunk).split(b"\n")
+                tail = lines.pop()
+                yield number, lines
+                number += len(lines)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise ZooError(f"{path}: cannot read ({exc}); the file may be truncated: download it again") from None
+    if tail.strip():
+        yield number, [tail]
+
+
+def _bad_line(path: Path, first: int, rests: list[bytes], dim: int) -> ZooError:
+    """The first line of a chunk that is not a word and ``dim`` numbers (the slow path, for errors)."""
+    for offset, rest in enumerate(rests):
+        fields = rest.split()
+        try:
+            ok = len(fields) == dim and all(np.isfinite(float(v)) for v in fields)
+        except ValueError:
+            ok = False
+        if not ok:
+            return ZooError(f"{path}:{first + offset}: expected a word and {dim} numbers, "
+                            f"found {rest[:60].decode('utf-8', 'replace')!r}...")
+    return ZooError(f"{path}: unreadable vectors near line {first}")
+
+
+def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
+    """Parse ``path`` chunk by chunk, appending float32 rows to ``cache/vectors.f32``."""
+    words: list[str] = []
+    dim = 0
+    with atomic_path(cache / "vectors.f32") as tmp, open(tmp, "wb") as out:
+        for first, lines in _lines(path):
+            pairs = [line.rstrip(b"\r").split(b" ", 1) for line in lines if line.strip()]
+            if not pairs:
+                continue
+            if any(len(p) != 2 for p in pairs):
+                raise ZooError(f"{path}:{first + next(i for i, p in enumerate(pairs) if len(p) != 2)}: "
+                               f"expected a word and its numbers")
+            rests = [p[1] for p in pairs]
+            if not dim:
+                dim = len(rests[0].split())
+            try:
+                with warnings.catch_warnings():  # numpy's text mode is the fast C parser we want here
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+            except ValueError:  # a non-number (numpy 2 raises; older versions stop short)
+                values = np.zeros(0, np.float32)
+            if values.size != len(rests) * dim or not np.isfinite(values).all():
+                raise _bad_line(path, first, rests, dim)
+            out.write(values.tobytes())
+            words.extend(p[0].decode("utf-8", "replace") for p in pairs)
+    return words, dim
+
+
+def load_glove(path: str | os.PathLike[str]) -> Vectors:
+    """GloVe vectors (``.txt`` or ``.gz``), parsed once and then memory-mapped from the cache."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ZooError(f"embedding.path {str(path)!r} is not a file; give a GloVe .txt or .txt.gz")
+    cache = _cache_dir(path)
+    meta_file = cache / "meta.json"
+    if not meta_file.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        words, dim = _parse_into(path, cache)
+        if not words:
+            raise ZooError(f"{path}: no vectors (the file is empty)")
+        with atomic_path(cache / "words.txt") as tmp:
+            tmp.write_text("\n".join(words), encoding="utf-8")
+        checksum = hashlib.sha256(f"{path.name}|{path.stat().st_size}|{len(words)}x{dim}".encode()).hexdigest()
+        with atomic_path(meta_file) as tmp:  # written last: its presence means the cache is complete
+            tmp.write_text(json.dumps({"rows": len(words), "dim": dim, "source": str(path), "checksum": checksum}))
+    meta = json.loads(meta_file.read_text())
+    words = (cache / "words.txt").read_text(encoding="utf-8").split("\n")
+    vectors = np.memmap(cache / "vectors.f32", dtype=np.float32, mode="r", shape=(meta["rows"], meta["dim"]))
+    return Vectors(words, vectors, checksum=meta["checksum"])
+
+
+def glove(dataset: Dataset, *, path: str | None = None, dim: int = 50) -> Vectors:
+    """GloVe word vectors from a text file of any dimension (plain or gzipped).
+
+    Args:
+        path: The GloVe file; default ``$ZOO_HOME/glove/glove.6B.<dim>d.txt`` (or ``.txt.gz``).
+        dim: The vectors' dimension; checked against the file.
+    """
+    if path is None:
+        home = data_home() / "glove"
+        found = [home / f"glove.6B.{dim}d.txt{suffix}" for suffix in ("", ".gz")]
+        found = [p for p in found if p.exists()]
+        if not found:
+            raise ZooError(f"GloVe {dim}d is not on this machine; put glove.6B.{dim}d.txt (or .txt.gz, from "
+                           f"https://nlp.stanford.edu/data/glove.6B.zip) in {home}/, or set embedding.path")
+        path = str(found[0])
+    vectors = load_glove(path)
+    if vectors.vectors.shape[1] != dim:
+        raise ZooError(f"embedding.dim is {dim} but {path} holds {vectors.vectors.shape[1]}-dimensional vectors; "
+                       f"set embedding.dim={vectors.vectors.shape[1]} or give a {dim}d file")
+    return vectors
+
+
+def word2vec(dataset: Dataset, *, path: str | None = None, dim: int = 100, window: int = 5, epochs: int = 5,
+             min_count: int = 2, workers: int = 1, seed: int = 0) -> Vectors:
+    """word2vec vectors through gensim: loaded from a file, or trained on the dataset's own text.
+
+    Args:
+        path: A gensim KeyedVectors file (``.kv``), or a word2vec file (``.bin`` binary, else text).
+            Without a path, gensim's Word2Vec is trained on the dataset's training documents (and
+            its unlabelled ones, such as IMDB's 50,000 unsup reviews).
+        dim: Vector size (trained), or the size the file must have.
+        window: Context window (trained).
+        epochs: Passes over the text (trained).
+        min_count: Ignore rarer words (trained).
+        workers: Training threads; only one thread makes training reproducible from the seed.
+        seed: Seeds the training.
+    """
+    from gensim.models import KeyedVectors, Word2Vec
+
+    if path is not None:
+        file = Path(path).expanduser()
+        try:
+            if file.suffix == ".kv":
+                keyed = KeyedVectors.load(str(file), mmap="r")
+            else:
+                keyed = KeyedVectors.load_word2vec_format(str(file), binary=file.suffix == ".bin")
+        except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
+            raise ZooError(f"{file}: cannot load word2vec vectors ({exc})") from None
+        if keyed.vector_size != dim:
+            raise ZooError(f"embedding.dim is {dim} but {file} holds {keyed.vector_size}-dimensional vectors; "
+                           f"set embedding.dim={keyed.vector_size}")
+        checksum = hashlib.sha256(f"{file.name}|{file.stat().st_size}".encode()).hexdigest()
+        return Vectors(list(keyed.index_to_key), np.asarray(keyed.vectors), checksum=checksum)
+    if dataset.documents is None:
+        raise ZooError(f"dataset {dataset.spec.name!r} has no text to train word2vec on; give embedding.path")
+    documents = list(dataset.documents())
+    model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
+                     seed=seed, workers=workers)
+    checksum = hashlib.sha256(f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}".encode())
+    return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest())
