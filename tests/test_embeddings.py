@@ -158,3 +158,44 @@ def test_real_glove_on_a_slice_of_the_raw_reviews():
         reviews.spec.vocabulary)
     assert matrix.weights.shape == (5000, 50)
     assert matrix.hits > 4900  # nearly every frequent review word has a GloVe vector
+
+
+ANALOGY = """king 0.9 0.9 0.1
+queen 0.9 0.1 0.9
+man 0.1 0.9 0.1
+woman 0.1 0.1 0.9
+film 0.5 0.5 0.5
+movie 0.52 0.5 0.49
+"""
+
+
+def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
+    vectors = tmp_path / "g.txt"
+    vectors.write_text(ANALOGY)
+    given = ["--set", f"path={vectors}", "--set", "dim=3"]
+    out = run_cli("embed", "neighbors", "glove", "film", "--top", "1", *given).stdout
+    assert out.split() == [out.split()[0], "movie"] and float(out.split()[0]) > 0.99
+    assert run_cli("embed", "analogy", "glove", "king", "-", "man", "+", "woman", "--top", "1", *given
+                   ).stdout.split()[1] == "queen"
+    assert run_cli("embed", "neighbors", "glove", "zebra", *given, code=1).stderr == (
+        "Error: 'zebra' has no vector here (6 words)\n")
+    png = tmp_path / "map.png"
+    assert run_cli("embed", "map", "glove", "--method", "pca", "--out", str(png), *given).stdout == f"saved {png}\n"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
+        "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
+        "(parameters: path, dim)\n")
+
+
+def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
+    root = tmp_path / "corpus"
+    for split, label, text in [("train", "pos", "good film"), ("train", "neg", "bad film"),
+                               ("test", "pos", "good"), ("test", "neg", "bad")] * 2:
+        folder = root / split / label
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{len(list(folder.iterdir()))}.txt").write_text(text)
+    run = zoo.train("imdb-dense", out=str(tmp_path / "run"), verbose=0,
+                    dataset={"use": "text-folder", "path": str(root), "vocab_size": 6, "maxlen": 3, "validation": 0.0},
+                    model={"embedding_dim": 4, "hidden": 2}, train={"early_stopping": None, "stages": [{"epochs": 1}]})
+    out = run_cli("embed", "neighbors", str(run.path), "film", "--top", "2").stdout
+    assert len(out.splitlines()) == 2 and {line.split()[1] for line in out.splitlines()} <= {"good", "bad"}

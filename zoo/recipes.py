@@ -208,11 +208,12 @@ def _where(mapping: Any, key: Any) -> str:
 class _Context:
     """Formats errors for one recipe: ``where: key.path: problem``."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, prefix: str | None = None) -> None:
         self.name = name
+        self.prefix = prefix or f"recipe {name!r}"
 
     def error(self, where: str, path: str, problem: str) -> RecipeError:
-        prefix = where or f"recipe {self.name!r}"
+        prefix = where or self.prefix
         return RecipeError(f"{prefix}: {path}: {problem}" if path else f"{prefix}: {problem}")
 
 
@@ -367,6 +368,12 @@ def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], targe
                             f"required parameter of {owner} is missing ({param.type_text}); "
                             f"add it, or --set {section}.{param.name}=VALUE")
     return {p: checked.get(p, param.default) for p, param in params.items()}
+
+
+def validate_section(owner: str, section: str, values: Mapping[str, Any], target: Any) -> dict[str, Any]:
+    """Check one section's ``{key: value}`` against ``target``'s keyword-only parameters (for commands
+    that call a plugin directly, such as ``zoo embed``); every default filled in."""
+    return _check_section(_Context(owner, prefix=owner), section, values, target, owner, "")
 
 
 def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Registry) -> Component | None:

@@ -30,3 +30,10 @@ def register_datasets(register):
              summary="IMDB reviews, positive or negative: the Keras imdb.npz, or the raw Stanford reviews.")
     register("text-folder", "zoo_plugins.text.data:text_folder", tags=["text"],
              summary="Any labelled corpus laid out as {train,test}/<class>/*.txt, in a folder or .tar.gz.")
+
+
+@hookimpl
+def register_commands(cli):
+    from zoo_plugins.text.commands import embed_group  # click only; gensim and Keras load when a command runs
+
+    cli.add_command(embed_group)

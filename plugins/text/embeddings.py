@@ -113,7 +113,7 @@ def load_glove(path: str | os.PathLike[str]) -> Vectors:
     return Vectors(words, vectors, checksum=meta["checksum"])
 
 
-def glove(dataset: Dataset, *, path: str | None = None, dim: int = 50) -> Vectors:
+def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50) -> Vectors:
     """GloVe word vectors from a text file of any dimension (plain or gzipped).
 
     Args:
@@ -135,7 +135,7 @@ def glove(dataset: Dataset, *, path: str | None = None, dim: int = 50) -> Vector
     return vectors
 
 
-def word2vec(dataset: Dataset, *, path: str | None = None, dim: int = 100, window: int = 5, epochs: int = 5,
+def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100, window: int = 5, epochs: int = 5,
              min_count: int = 2, workers: int = 1, seed: int = 0) -> Vectors:
     """word2vec vectors through gensim: loaded from a file, or trained on the dataset's own text.
 
@@ -166,8 +166,9 @@ def word2vec(dataset: Dataset, *, path: str | None = None, dim: int = 100, windo
                            f"set embedding.dim={keyed.vector_size}")
         checksum = hashlib.sha256(f"{file.name}|{file.stat().st_size}".encode()).hexdigest()
         return Vectors(list(keyed.index_to_key), np.asarray(keyed.vectors), checksum=checksum)
-    if dataset.documents is None:
-        raise ZooError(f"dataset {dataset.spec.name!r} has no text to train word2vec on; give embedding.path")
+    if dataset is None or dataset.documents is None:
+        name = dataset.spec.name if dataset else "(none)"
+        raise ZooError(f"dataset {name!r} has no text to train word2vec on; give embedding.path")
     documents = list(dataset.documents())
     model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
                      seed=seed, workers=workers)
