@@ -53,22 +53,26 @@ def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, emb
 
 
 def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
-               hidden: int = 100, dropout: float = 0.7, trainable_embedding: bool = True) -> keras.Model:
+               hidden: int = 100, embedding_dropout: float = 0.0, dropout: float = 0.7,
+               trainable_embedding: bool = True) -> keras.Model:
     """Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).
 
     Args:
         embedding_dim: Width of a random embedding (a provider's matrix sets its own).
         hidden: Units of the hidden layer.
+        embedding_dropout: Dropout on the embedded words (0, the lesson's model, adds no layer).
         dropout: Dropout after the hidden layer.
         trainable_embedding: Whether the embedding starts trainable.
     """
-    _check_rates(dropout=dropout)
+    _check_rates(embedding_dropout=embedding_dropout, dropout=dropout)
     if hidden < 1:
         raise ValueError(f"hidden must be at least 1. Received: hidden={hidden}")
     from keras import Input, layers
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
     x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)  # (batch, maxlen, dim)
+    if embedding_dropout:
+        x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(hidden, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout, name="hidden_dropout")(x)
