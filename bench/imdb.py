@@ -53,14 +53,14 @@ def zoo_recipe(recipe: str, data: Path, seed: int) -> dict:
 # -- hand-written twins ------------------------------------------------------------------------------
 
 
-def hand_cnn(vocab_size: int, maxlen: int):
+def hand_cnn(vocab_size: int, maxlen: int, embedding_dropout: float = 0.2):
     import keras
     from keras import layers
 
     model = keras.Sequential([
         keras.Input(shape=(maxlen,), dtype="int32"),
         layers.Embedding(vocab_size, 32),
-        layers.Dropout(0.2),
+        layers.Dropout(embedding_dropout),
         layers.Conv1D(64, 5, padding="same", activation="relu"),
         layers.Dropout(0.2),
         layers.MaxPooling1D(),
@@ -72,7 +72,7 @@ def hand_cnn(vocab_size: int, maxlen: int):
     return model
 
 
-def hand_multi_cnn(vocab_size: int, maxlen: int):
+def hand_multi_cnn(vocab_size: int, maxlen: int, embedding_dropout: float = 0.5):
     import keras
     from keras import layers
 
@@ -85,7 +85,7 @@ def hand_multi_cnn(vocab_size: int, maxlen: int):
     return keras.Sequential([
         keras.Input(shape=(maxlen,), dtype="int32"),
         layers.Embedding(vocab_size, 50),
-        layers.Dropout(0.2),
+        layers.Dropout(embedding_dropout),
         graph,
         layers.Dropout(0.5),
         layers.Dense(100, activation="relu"),
@@ -94,20 +94,24 @@ def hand_multi_cnn(vocab_size: int, maxlen: int):
     ])
 
 
-def hand_written(build, data: Path, seed: int, epochs: int = 4) -> dict:
+#: The recipes' settings, written out again for the hand-written twins.
+TWINS = {"imdb-cnn": {"batch_size": 64, "patience": 2}, "imdb-multi-cnn": {"batch_size": 128, "patience": 2}}
+
+
+def hand_written(build, data: Path, seed: int, batch_size: int, patience: int, epochs: int = 6) -> dict:
     """The same arrays the zoo trains on (its adapter prepares them), a hand-written model and fit."""
     import keras
 
     from zoo_plugins.text.data import imdb
 
-    reviews = imdb(path=str(data / "imdb"), vocab_size=5000, maxlen=500, validation=0.1, seed=0)
+    reviews = imdb(path=str(data / "imdb"), vocab_size=20000, maxlen=500, validation=0.1, seed=0)
     train, val, test = (reviews.splits[s] for s in ("train", "validation", "test"))
     keras.utils.set_random_seed(seed)
-    model = build(5000, 500)
-    model.compile(keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=1, restore_best_weights=True)
+    model = build(20000, 500)
+    model.compile(keras.optimizers.Adam(5e-4), loss="binary_crossentropy", metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True)
     start = time.perf_counter()
-    history = model.fit(train.x, train.y, batch_size=64, epochs=epochs, validation_data=(val.x, val.y),
+    history = model.fit(train.x, train.y, batch_size=batch_size, epochs=epochs, validation_data=(val.x, val.y),
                         callbacks=[stop], verbose=0)
     fit_s = time.perf_counter() - start
     epochs_run = len(history.history["loss"])
@@ -228,7 +232,7 @@ def main() -> None:
             zoo_rows, hand_rows = [], []
             for repeat in range(args.repeats):
                 pair = [lambda: zoo_rows.append(zoo_recipe(recipe, args.data, 0)),
-                        lambda: hand_rows.append(hand_written(build, args.data, 0))]
+                        lambda: hand_rows.append(hand_written(build, args.data, 0, **TWINS[recipe]))]
                 for run in pair if repeat % 2 == 0 else pair[::-1]:
                     run()
                 print(f"repeat {repeat}: zoo {zoo_rows[-1]['test_accuracy']:.4f} ({zoo_rows[-1]['epochs']} epochs, "
