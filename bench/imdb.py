@@ -231,10 +231,11 @@ def main() -> None:
             print(f"== {recipe} against its hand-written twin (seed 0, alternated)")
             zoo_rows, hand_rows = [], []
             for repeat in range(args.repeats):
-                pair = [lambda: zoo_rows.append(zoo_recipe(recipe, args.data, 0)),
-                        lambda: hand_rows.append(hand_written(build, args.data, 0, **TWINS[recipe]))]
-                for run in pair if repeat % 2 == 0 else pair[::-1]:
-                    run()
+                for side in ("zoo", "hand") if repeat % 2 == 0 else ("hand", "zoo"):  # alternate who goes first
+                    if side == "zoo":
+                        zoo_rows.append(zoo_recipe(recipe, args.data, 0))
+                    else:
+                        hand_rows.append(hand_written(build, args.data, 0, **TWINS[recipe]))
                 print(f"repeat {repeat}: zoo {zoo_rows[-1]['test_accuracy']:.4f} ({zoo_rows[-1]['epochs']} epochs, "
                       f"{zoo_rows[-1]['epoch_s']:.2f} s/epoch); hand {hand_rows[-1]['test_accuracy']:.4f} "
                       f"({hand_rows[-1]['epochs']} epochs, {hand_rows[-1]['epoch_s']:.2f} s/epoch)", flush=True)

@@ -179,11 +179,12 @@ def main() -> None:
         print(f"== timing: zoo and hand-written alternated, {args.repeats} x {args.timing_epochs} epochs each")
         zoo_s, hand_s = [], []
         for repeat in range(args.repeats):
-            pair = [("zoo", lambda: zoo_run("movielens-cf-bias", small, 0, args.timing_epochs)),
-                    ("hand", lambda: hand_written_run(hand_written_bias, small, 0, args.timing_epochs))]
-            for label, fit in pair if repeat % 2 == 0 else pair[::-1]:
-                seconds = fit()["fit_s"] / args.timing_epochs
-                (zoo_s if label == "zoo" else hand_s).append(seconds)
+            for side in ("zoo", "hand") if repeat % 2 == 0 else ("hand", "zoo"):  # alternate who goes first
+                if side == "zoo":
+                    zoo_s.append(zoo_run("movielens-cf-bias", small, 0, args.timing_epochs)["fit_s"] / args.timing_epochs)
+                else:
+                    hand_s.append(hand_written_run(hand_written_bias, small, 0, args.timing_epochs)["fit_s"]
+                                  / args.timing_epochs)
             print(f"repeat {repeat}: s/epoch zoo {zoo_s[-1]:.3f} hand {hand_s[-1]:.3f}", flush=True)
         results["timing"] = {"zoo": zoo_s, "hand": hand_s}
         print(f"median s/epoch zoo {statistics.median(zoo_s):.3f} hand {statistics.median(hand_s):.3f}; "

@@ -18,6 +18,16 @@ from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 GLOVE = "the 0.1 0.2 0.3\nfilm 1 2 3\ngood -1.5 0.5 2e-1\nbad 0 0 -1\n"
 
 
+def tiny_corpus(root: Path, copies: int) -> Path:
+    """{train,test}/{pos,neg}/N.txt with "good" and "bad" reviews, each written ``copies`` times."""
+    for split, label, text in [("train", "pos", "good film"), ("train", "neg", "bad film"),
+                               ("test", "pos", "good"), ("test", "neg", "bad")] * copies:
+        folder = root / split / label
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{len(list(folder.iterdir()))}.txt").write_text(text)
+    return root
+
+
 @pytest.fixture(autouse=True)
 def _own_data_home(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
@@ -120,12 +130,7 @@ def test_word2vec_trains_on_the_datasets_own_text():
 
 def test_frozen_then_fine_tuned_embedding_recipe(tmp_path, write_file):
     """The lesson's schedule through a recipe: GloVe frozen for a stage, then trained at a lower rate."""
-    root = tmp_path / "corpus"
-    for split, label, text in [("train", "pos", "good film"), ("train", "neg", "bad film"),
-                               ("test", "pos", "good"), ("test", "neg", "bad")] * 3:
-        folder = root / split / label
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{len(list(folder.iterdir()))}.txt").write_text(text)
+    root = tiny_corpus(tmp_path / "corpus", copies=3)
     vectors = write_file("g.txt", "good 1 1 1 1\nbad -1 -1 -1 -1\nfilm 0 0 0 0\n")
     recipe = write_file("r.yaml", f"""
         dataset: {{use: text-folder, path: {root}, vocab_size: 6, maxlen: 3}}
@@ -188,12 +193,7 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
 
 
 def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
-    root = tmp_path / "corpus"
-    for split, label, text in [("train", "pos", "good film"), ("train", "neg", "bad film"),
-                               ("test", "pos", "good"), ("test", "neg", "bad")] * 2:
-        folder = root / split / label
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{len(list(folder.iterdir()))}.txt").write_text(text)
+    root = tiny_corpus(tmp_path / "corpus", copies=2)
     run = zoo.train("imdb-dense", out=str(tmp_path / "run"), verbose=0,
                     dataset={"use": "text-folder", "path": str(root), "vocab_size": 6, "maxlen": 3, "validation": 0.0},
                     model={"embedding_dim": 4, "hidden": 2}, train={"early_stopping": None, "stages": [{"epochs": 1}]})
