@@ -216,3 +216,23 @@ def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
                     **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
     assert run.read_recipe()["train"]["distribute"] == "mirrored"
     assert run.load_model().name == "cf_bias"
+
+
+def test_a_plugins_custom_layer_loads_in_a_fresh_process(tmp_path):
+    """The example plugin's FeatureScale layer: the zoo imports its module before safe_mode loading."""
+    import subprocess
+    import sys
+
+    run = zoo.train("example-blobs-mlp", out=str(tmp_path / "custom"), verbose=0, train={"stages": [{"epochs": 1}]})
+    code = (
+        "import sys\n"
+        "from zoo.runs import Run\n"
+        "from zoo.compose import load_run_model, plan_of_run\n"
+        f"run = Run({str(run.path)!r})\n"
+        "assert 'zoo_example.layers' not in sys.modules\n"
+        "model = load_run_model(run, plan_of_run(run))\n"
+        "print(type(model.get_layer('feature_scale')).__name__, 'zoo_example.layers' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "FeatureScale True"

@@ -391,10 +391,52 @@ def plan_of_run(run: Run) -> Plan:
     return resolve(None, load_plugins(), config_files=(run.recipe_path,))
 
 
-def load_run_model(run: Run, plan: Plan) -> keras.Model:
+def import_custom_object_modules(path: Path) -> None:
+    """Import the modules that define a saved model's custom objects, for ``safe_mode`` loading.
+
+    Keras imports only its own packages when it loads a model; a plugin's registered layer must be
+    imported first. Only modules of loaded plugins are imported, never one a file merely names.
+    """
+    import importlib
+    import json
+    import zipfile
+
+    from . import load_plugins
+
+    try:
+        with zipfile.ZipFile(path) as saved:
+            config = json.loads(saved.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return  # Keras will report what is wrong with the file
+    modules: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            module = node.get("module")
+            if node.get("registered_name") and isinstance(module, str) and not module.startswith("keras"):
+                modules.add(module)
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(config)
+    packages = {p.module.split(".")[0] for p in load_plugins().plugins.values() if p.source != "file"}
+    packages |= {n for n in sys.modules if n.startswith("zoo_local_plugin_")}
+    for module in sorted(modules):
+        if module.split(".")[0] in packages:
+            importlib.import_module(module)
+
+
+def load_run_model(run: Run, plan: Plan, name: str = "model.keras") -> keras.Model:
     import_keras()
-    # Importing the builder's module registers any custom layers it defines, for safe_mode loading.
-    return run.load_model(prepare=plan.model.load)
+
+    def prepare() -> None:
+        plan.model.load()  # the builder's module
+        import_custom_object_modules(run.path / name)  # and the modules of its registered layers
+
+    return run.load_model(name, prepare=prepare)
 
 
 def spec_of_run(run: Run, plan: Plan) -> DatasetSpec:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def mlp(spec: BlobsSpec, *, hidden: int = 16, dropout: float = 0.1) -> keras.Model:
-    """Features -> Dense(hidden, relu) -> Dropout -> Dense(n_classes, softmax).
+    """Features -> FeatureScale -> Dense(hidden, relu) -> Dropout -> Dense(n_classes, softmax).
 
     Args:
         hidden: Units of the hidden layer.
@@ -21,8 +21,11 @@ def mlp(spec: BlobsSpec, *, hidden: int = 16, dropout: float = 0.1) -> keras.Mod
         raise ValueError(f"hidden must be at least 1. Received: hidden={hidden}")
     from keras import Input, Model, layers
 
+    from zoo_example.layers import FeatureScale  # a registered custom layer (see layers.py)
+
     features = Input(shape=(spec.n_features,), name="features")
-    x = layers.Dense(hidden, activation="relu", name="hidden")(features)
+    x = FeatureScale(name="feature_scale")(features)
+    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     probabilities = layers.Dense(spec.n_classes, activation="softmax", name="classes")(x)
     return Model(features, probabilities, name="example_mlp")
