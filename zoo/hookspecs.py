@@ -59,8 +59,9 @@ def register_models(register: Register) -> None:
     - the keyword-only ``params`` are the recipe's ``model:`` section.
 
     It returns an *uncompiled* functional model with stable layer names (recipes freeze and
-    unfreeze layers by name). It never reads files. Custom layers must be registered with
-    ``keras.saving.register_keras_serializable`` so saved runs load with ``safe_mode=True``.
+    unfreeze layers by name). It never reads files. Custom layers live in a module of the plugin's
+    package, registered with ``keras.saving.register_keras_serializable``; the zoo imports that
+    module (named in the saved config) before loading a run with ``safe_mode=True``.
     ``tiny`` gives parameters that make the model small enough for the zoo's registry-driven
     build/save/load test, which every registered builder gets.
     """
