@@ -14,6 +14,7 @@ import json
 import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,17 +32,26 @@ def _cache_dir(path: Path) -> Path:
     return data_home() / "cache" / f"glove-{key}"
 
 
+def _chunks(path: Path) -> Iterator[bytes]:
+    """The file's bytes (decompressed), CHUNK at a time; the next chunk is read in a second thread
+    while the caller parses this one (zlib releases the GIL, so the two overlap)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f, ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(f.read, CHUNK)
+        while chunk := pending.result():
+            pending = reader.submit(f.read, CHUNK)
+            yield chunk
+
+
 def _lines(path: Path) -> Iterator[tuple[int, list[bytes]]]:
     """(number of the first line, complete lines) in chunks of about CHUNK bytes."""
-    opener = gzip.open if path.suffix == ".gz" else open
     number, tail = 1, b""
     try:
-        with opener(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                lines = (tail + chunk).split(b"\n")
-                tail = lines.pop()
-                yield number, lines
-                number += len(lines)
+        for chunk in _chunks(path):
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop()
+            yield number, lines
+            number += len(lines)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise ZooError(f"{path}: cannot read ({exc}); the file may be truncated: download it again") from None
     if tail.strip():
