@@ -88,8 +88,14 @@ def load_embedding(plan: Plan, dataset: Dataset) -> EmbeddingMatrix | None:
                           f"dataset {plan.dataset.use!r} has none: remove the embedding section")
     provider = plan.embedding.load()
     vectors = provider(dataset, **plan.embedding.params)
+    if isinstance(vectors, EmbeddingMatrix):  # computed from this dataset, so already aligned to it
+        if vectors.input_dim != len(vocabulary):
+            raise PluginError(f"embedding {plan.embedding.use!r} returned {vectors.input_dim} rows for a vocabulary "
+                              f"of {len(vocabulary)}")
+        return vectors
     if not isinstance(vectors, Vectors):
-        raise PluginError(f"embedding {plan.embedding.use!r} returned {type(vectors).__name__}, not zoo.specs.Vectors")
+        raise PluginError(f"embedding {plan.embedding.use!r} returned {type(vectors).__name__}, "
+                          f"not zoo.specs.Vectors or EmbeddingMatrix")
     return vectors.matrix(vocabulary, seed=plan.train.seed)
 
 

@@ -86,7 +86,8 @@ def register_embeddings(register: Register) -> None:
     A provider is ``provider(dataset, *, **params) -> zoo.specs.Vectors``: word vectors, which the
     zoo aligns to ``dataset.spec.vocabulary`` (``Vectors.matrix``) before passing the resulting
     :class:`zoo.specs.EmbeddingMatrix` to the model builder. ``dataset`` is there for providers
-    that train on the dataset's own text.
+    that train on the dataset's own text. A provider that computes one row per vocabulary id from
+    the dataset itself (such as ``nb-ratios``) returns that ``EmbeddingMatrix`` directly.
     """
 
 

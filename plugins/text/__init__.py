@@ -1,4 +1,4 @@
-"""Text classification: IMDB and text-folder datasets and the lesson's three classifiers."""
+"""Text classification: IMDB and text-folder datasets, the lesson's three classifiers, n-gram NB-logistic."""
 
 from zoo import hookimpl
 
@@ -14,6 +14,9 @@ def register_models(register):
     register("text-multi-cnn", "zoo_plugins.text.models:text_multi_cnn", tags=["text"],
              tiny={"embedding_dim": 4, "filters": 3, "hidden": 3},
              summary="Parallel Conv1D branches of several widths, concatenated in a nested sub-model.")
+    register("text-nb-logistic", "zoo_plugins.text.models:text_nb_logistic", tags=["text", "ngrams"],
+             aliases=["nbsvm"], tiny={"ratio_scale": 2.0},
+             summary="Logistic regression over a bag of n-grams with naive-Bayes-scaled weights (NBSVM).")
 
 
 @hookimpl
@@ -22,6 +25,8 @@ def register_embeddings(register):
              summary="GloVe word vectors from a .txt or .txt.gz file of any dimension (parsed once, then cached).")
     register("word2vec", "zoo_plugins.text.embeddings:word2vec", tags=["text"], aliases=["w2v"],
              summary="word2vec through gensim: a KeyedVectors or word2vec file, or trained on the dataset's text.")
+    register("nb-ratios", "zoo_plugins.text.embeddings:nb_ratios", tags=["text", "ngrams"],
+             summary="Naive-Bayes log-count ratio of each word or n-gram, from the training labels (1-d).")
 
 
 @hookimpl

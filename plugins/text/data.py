@@ -5,6 +5,11 @@ the Keras word index's ranks for ``imdb.npz``, training-set counts for raw text)
 above share the last id V - 1, and sequences are pre-padded and pre-truncated to ``maxlen`` with
 ``keras.utils.pad_sequences``. ``spec.vocabulary[i]`` is the word of id ``i`` (None for padding and
 for the shared rare id), which is what embedding providers align to.
+
+With ``ngrams=n`` a review becomes instead the set of its distinct 1- to n-word phrases (a bag of
+n-grams, the input of the naive-Bayes and fastText families): ids rank n-grams by how many training
+reviews hold them, rarer ones share id V - 1, and each bag is sorted by id and post-padded, so a bag
+longer than ``maxlen`` loses its rarest n-grams.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import json
 import re
 import tarfile
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -37,19 +43,21 @@ def tokenize(text: str) -> list[str]:
 
 @dataclass
 class TextSpec(DatasetSpec):
-    """Padded word-id sequences. Inputs are int32 ``(n, maxlen)``; 0 is padding.
+    """Padded word-id sequences, or bags of n-gram ids. Inputs are int32 ``(n, maxlen)``; 0 is padding.
 
     Attributes:
         vocab_size: Ids run from 0 to vocab_size - 1; vocab_size - 1 is shared by rarer words.
         maxlen: Sequence length after padding and truncation.
-        vocabulary: Word of each id (None for 0 and for the shared rare id).
+        vocabulary: Word (or space-joined n-gram) of each id (None for 0 and for the shared rare id).
         classes: Class names; label i is classes[i].
+        ngrams: None for word sequences; n for bags of the distinct 1- to n-grams of each text.
     """
 
     vocab_size: int = 2
     maxlen: int = 1
     vocabulary: list[str | None] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)
+    ngrams: int | None = None
 
     @classmethod
     def example(cls) -> TextSpec:
@@ -69,8 +77,18 @@ class TextSpec(DatasetSpec):
             raise ZooError(f"expected texts to classify. Received: {raw!r}")
         index = {w: i for i, w in enumerate(self.vocabulary) if w is not None}
         rare = self.vocab_size - 1
-        ids = [[index.get(w, rare) for w in tokenize(t)] for t in texts]
-        return keras.utils.pad_sequences(ids, maxlen=self.maxlen, dtype="int32")
+        if self.ngrams is None:
+            ids = [[index.get(w, rare) for w in tokenize(t)] for t in texts]
+            return keras.utils.pad_sequences(ids, maxlen=self.maxlen, dtype="int32")
+        bags = [sorted({index.get(g, rare) for g in _phrases(tokenize(t), self.ngrams)}) for t in texts]
+        return keras.utils.pad_sequences(bags, maxlen=self.maxlen, dtype="int32", padding="post", truncating="post")
+
+
+def _phrases(tokens: list[str], n: int) -> Iterator[str]:
+    """Every 1- to n-word phrase of ``tokens``, space-joined (the bag vocabulary's spelling)."""
+    for size in range(1, n + 1):
+        for start in range(len(tokens) - size + 1):
+            yield " ".join(tokens[start:start + size])
 
 
 @dataclass
@@ -91,11 +109,58 @@ class Corpus:
             yield [self.words[i - 1] for i in doc.tolist() if i <= named]
 
 
+def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, list[np.ndarray]], list[str | None]]:
+    """Each document's distinct 1- to n-grams as sorted ids (ranked by training document frequency,
+    rarer ones sharing ``vocab_size - 1``), and the vocabulary spelling every kept n-gram."""
+    base = len(corpus.words) + 2  # word ids run to len(words) + 1 (words seen only in test)
+    if base ** n >= 2**63:
+        raise ValueError(f"ngrams={n} is too long for a vocabulary of {len(corpus.words):,} words (n-gram keys "
+                         f"would overflow 64 bits). Received: ngrams={n}")
+
+    def keys(doc: np.ndarray) -> np.ndarray:
+        # An n-gram's key is its word ids as the digits of a base-`base` number; ids are never 0,
+        # so keys of different lengths never collide.
+        doc = doc.astype(np.int64)
+        grams, key = [doc], doc
+        for size in range(2, n + 1):
+            key = key[:-1] * base + doc[size - 1:]
+            grams.append(key)
+        return np.unique(np.concatenate(grams))
+
+    keyed = {split: [keys(doc) for doc in docs] for split, docs in corpus.ids.items()}
+    train_keys = np.concatenate(keyed["train"]) if keyed["train"] else np.zeros(0, np.int64)
+    unique, document_frequency = np.unique(train_keys, return_counts=True)
+    kept = unique[np.argsort(-document_frequency, kind="stable")[: vocab_size - 2]]  # ties: the smaller key
+    order = np.argsort(kept)
+    sorted_kept, ids_of_sorted = kept[order], (order + 1).astype(np.int32)
+    rare = vocab_size - 1
+
+    def bag(doc_keys: np.ndarray) -> np.ndarray:
+        if not len(sorted_kept):
+            return np.full(min(len(doc_keys), 1), rare, np.int32)
+        at = np.minimum(np.searchsorted(sorted_kept, doc_keys), len(sorted_kept) - 1)
+        return np.unique(np.where(sorted_kept[at] == doc_keys, ids_of_sorted[at], rare))
+
+    def spell(key: int) -> str:
+        digits = []
+        while key:
+            key, digit = divmod(key, base)
+            digits.append(corpus.words[digit - 1])
+        return " ".join(reversed(digits))
+
+    vocabulary: list[str | None] = [None, *(spell(int(k)) for k in kept), None]
+    vocabulary += [None] * (vocab_size - len(vocabulary))
+    return {split: [bag(k) for k in docs] for split, docs in keyed.items()}, vocabulary
+
+
 def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int,
-            source: str) -> Dataset:
-    """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train."""
+            source: str, ngrams: int | None = None) -> Dataset:
+    """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train;
+    with ``ngrams``, bags of n-gram ids instead of word sequences."""
     import keras
 
+    if ngrams is not None and ngrams < 1:
+        raise ValueError(f"ngrams must be at least 1 (or null for word sequences). Received: ngrams={ngrams}")
     if vocab_size < 3:
         raise ValueError(f"vocab_size must be at least 3. Received: vocab_size={vocab_size}")
     if maxlen < 1:
@@ -103,10 +168,21 @@ def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validati
     if not 0 <= validation < 1:
         raise ValueError(f"validation must be in [0, 1). Received: validation={validation}")
     rare = vocab_size - 1
-    words, ids, labels = corpus.words, corpus.ids, corpus.labels
+    ids, labels = corpus.ids, corpus.labels
+    if ngrams is None:
+        vocabulary = [None, *corpus.words[: rare - 1], None]
+        vocabulary += [None] * (vocab_size - len(vocabulary))  # a corpus smaller than vocab_size
+    else:
+        ids, vocabulary = bag_of_ngrams(corpus, ngrams, vocab_size)
+        cut = float(np.mean([len(bag) > maxlen for bag in ids["train"]]))
+        if cut > 0.01:
+            warnings.warn(f"{name}: {cut:.0%} of the training bags hold more than maxlen={maxlen} n-grams and lose "
+                          f"their rarest; raise dataset.maxlen to keep them", stacklevel=2)
 
     def pad(sequences: list[np.ndarray]) -> np.ndarray:
         clipped = [np.minimum(s, rare) for s in sequences]  # rarer words share the last id
+        if ngrams is not None:  # bags are sorted by id: truncation drops the rarest n-grams
+            return keras.utils.pad_sequences(clipped, maxlen=maxlen, dtype="int32", padding="post", truncating="post")
         return keras.utils.pad_sequences(clipped, maxlen=maxlen, dtype="int32")  # pre-padding, as the lesson
 
     splits = {}
@@ -119,10 +195,8 @@ def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validati
     splits = {"train": Split(x_train, y_train), **splits}
     if "test" in ids:
         splits["test"] = Split(pad(ids["test"]), labels["test"])
-    vocabulary = [None, *words[: rare - 1], None]
-    vocabulary += [None] * (vocab_size - len(vocabulary))  # a corpus smaller than vocab_size
     spec = TextSpec(name=name, task="binary" if len(corpus.classes) == 2 else "multiclass", vocab_size=vocab_size,
-                    maxlen=maxlen, vocabulary=vocabulary, classes=corpus.classes)
+                    maxlen=maxlen, vocabulary=vocabulary, classes=corpus.classes, ngrams=ngrams)
     return Dataset(spec, splits, checksum=corpus.checksum, source=source, documents=corpus.documents)
 
 
@@ -225,7 +299,7 @@ def _save_corpus(cache: Path, corpus: Corpus) -> None:
 
 
 def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
-                seed: int = 0) -> Dataset:
+                seed: int = 0, ngrams: int | None = None) -> Dataset:
     """Any labelled text corpus laid out as ``{train,test}/<class>/*.txt``, in a folder or a .tar.gz.
 
     Args:
@@ -234,12 +308,13 @@ def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validat
         maxlen: Sequence length (pre-padded and pre-truncated).
         validation: Fraction of train held out for validation (seeded).
         seed: Seeds the validation split.
+        ngrams: Null for word sequences; n for each text's distinct 1- to n-grams (a bag).
     """
     source = Path(path).expanduser()
     if not source.exists():
         raise ZooError(f"dataset.path {path!r} does not exist; give a folder or .tar.gz with train/ and test/")
     return prepare(read_corpus(source), name="text-folder", vocab_size=vocab_size, maxlen=maxlen,
-                   validation=validation, seed=seed, source=str(source))
+                   validation=validation, seed=seed, source=str(source), ngrams=ngrams)
 
 
 # -- IMDB -------------------------------------------------------------------------------------------
@@ -293,7 +368,7 @@ def locate_imdb(path: str | None) -> Path:
 
 
 def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
-         seed: int = 0) -> Dataset:
+         seed: int = 0, ngrams: int | None = None) -> Dataset:
     """IMDB movie reviews, positive or negative: 25,000 to train and 25,000 to test.
 
     Reads the Keras files (``imdb.npz`` + ``imdb_word_index.json``) when present, else the raw
@@ -307,6 +382,8 @@ def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, 
         maxlen: Review length in words (pre-padded and pre-truncated, the lesson's 500).
         validation: Fraction of the training reviews held out for validation (seeded).
         seed: Seeds the validation split.
+        ngrams: Null for word sequences (the lesson's); n for each review's distinct 1- to n-grams,
+            a bag whose ids rank n-grams by how many training reviews hold them.
     """
     source = locate_imdb(path)
     if source.is_dir() and (source / "imdb.npz").exists():
@@ -319,5 +396,5 @@ def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, 
         corpus = read_corpus(raw)
         source = raw
     return prepare(corpus, name="imdb", vocab_size=vocab_size, maxlen=maxlen, validation=validation, seed=seed,
-                   source=str(source))
+                   source=str(source), ngrams=ngrams)
 

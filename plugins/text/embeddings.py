@@ -1,4 +1,4 @@
-"""Embedding providers: GloVe text files and word2vec through gensim.
+"""Embedding providers: GloVe text files, word2vec through gensim, and naive-Bayes ratios.
 
 GloVe files are parsed once into a cache in the data home (``vectors.f32`` rows, memory-mapped, and
 ``words.txt``), keyed by the file's path, size and modification time: the second load only maps
@@ -21,7 +21,7 @@ import numpy as np
 
 from zoo.errors import ZooError
 from zoo.runs import atomic_path
-from zoo.specs import Dataset, Vectors, data_home
+from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home
 
 CHUNK = 1 << 24  # bytes of text parsed at a time
 
@@ -184,3 +184,33 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
                      seed=seed, workers=workers)
     checksum = hashlib.sha256(f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}".encode())
     return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest())
+
+
+def nb_ratios(dataset: Dataset | None, *, alpha: float = 1.0) -> EmbeddingMatrix:
+    """Each id's naive-Bayes log-count ratio, from the training split's labels (a 1-d "embedding").
+
+    ``r = log((p / |p|) / (q / |q|))`` where ``p`` (``q``) counts the positive (negative) training
+    texts holding the id, plus ``alpha`` (Wang & Manning, 2012). Only ``train`` is read, so the
+    validation and test splits stay unseen. Row 0 (padding) is zero.
+
+    Args:
+        alpha: Smoothing added to every count.
+    """
+    if alpha <= 0:
+        raise ValueError(f"alpha must be positive. Received: alpha={alpha}")
+    spec = getattr(dataset, "spec", None)
+    if spec is None or getattr(spec, "task", None) != "binary" or not hasattr(spec, "vocab_size"):
+        raise ZooError("embedding 'nb-ratios' needs a two-class text dataset (positive and negative texts)")
+    train = dataset.splits["train"]  # type: ignore[union-attr]
+    x, y = np.asarray(train.x), np.asarray(train.y).ravel()
+    present = np.sort(x, axis=1)
+    present[:, 1:][present[:, 1:] == present[:, :-1]] = 0  # each id counts once per text: binarized counts
+    texts_holding = [np.bincount(present[y == label].ravel(), minlength=spec.vocab_size)[1: spec.vocab_size]
+                     for label in (1, 0)]  # ids 1 and up: padding is not a word
+    p, q = ((c + alpha) / (c + alpha).sum() for c in texts_holding)
+    ratios = np.zeros((spec.vocab_size, 1), np.float32)  # row 0, padding, stays zero
+    ratios[1:, 0] = np.log(p / q)
+    seen = int(((texts_holding[0] + texts_holding[1]) > 0).sum())
+    digest = hashlib.sha256(f"nb-ratios|{dataset.checksum}|{alpha}|{x.shape}".encode())  # type: ignore[union-attr]
+    digest.update(y.tobytes())  # the training labels: another validation split gives other ratios
+    return EmbeddingMatrix(ratios, hits=seen, misses=spec.vocab_size - 1 - seen, checksum=digest.hexdigest())

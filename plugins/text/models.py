@@ -1,4 +1,5 @@
-"""The lesson's three sentiment classifiers, in the Keras functional API.
+"""The lesson's three sentiment classifiers, and a naive-Bayes logistic regression over n-grams,
+in the Keras functional API.
 
 Each starts from an ``embedding`` layer: random, or the provider's matrix (its width then sets the
 embedding size). Freezing and unfreezing it between stages is the recipe's business (``freeze:
@@ -159,3 +160,46 @@ def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, 
     x = layers.Dense(hidden, activation="relu", name="hidden")(x)
     x = layers.Dropout(dropout, name="hidden_dropout")(x)
     return _finish(words, x, spec, embedding, "text_multi_cnn")
+
+
+def text_nb_logistic(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, weight_init: float = 0.4,
+                     weight_spread: float = 0.1, ratio_scale: float = 20.0) -> keras.Model:
+    """Logistic regression over a bag of n-grams, each weight scaled by the n-gram's naive-Bayes
+    log-count ratio from the ``nb-ratios`` embedding (NBSVM, Wang & Manning 2012, fitted by
+    gradient descent as in fast.ai's "NBSVM++").
+
+    ``logit = a * sum(w[g] * r[g] / ratio_scale for g in bag) + b``: the ratios ``r`` are frozen
+    (layer ``nb_ratio``), the weights ``w`` (layer ``weight``) start near ``weight_init``, so the
+    untrained model already is the naive-Bayes classifier, and ``a`` starts at 1. Without an
+    embedding every ratio is 1: a plain logistic regression over the bag.
+
+    Args:
+        weight_init: Centre of the weights' uniform initialisation.
+        weight_spread: Half-width of that initialisation.
+        ratio_scale: Divides the ratios; larger values make each step move the logit less.
+    """
+    if spec.task != "binary":
+        raise ValueError(f"text-nb-logistic classifies two classes; the dataset has {len(spec.classes)}. "
+                         f"Received: spec.classes={spec.classes}")
+    if weight_spread < 0 or ratio_scale <= 0:
+        raise ValueError(f"weight_spread must be >= 0 and ratio_scale > 0. Received: weight_spread={weight_spread}, "
+                         f"ratio_scale={ratio_scale}")
+    if embedding is not None and embedding.weights.shape != (spec.vocab_size, 1):
+        raise ValueError(f"text-nb-logistic needs one ratio per id, shape ({spec.vocab_size}, 1) (the nb-ratios "
+                         f"embedding). Received: embedding of shape {embedding.weights.shape}")
+    import numpy as np
+    from keras import Input, Model, initializers, layers
+
+    bag = Input(shape=(spec.maxlen,), dtype="int32", name="ngrams")
+    spread = initializers.RandomUniform(weight_init - weight_spread, weight_init + weight_spread)
+    weights = layers.Embedding(spec.vocab_size, 1, embeddings_initializer=spread, name="weight")(bag)
+    ratio = layers.Embedding(spec.vocab_size, 1, trainable=False, name="nb_ratio")
+    score = layers.Dot(axes=1, name="score")([weights, ratio(bag)])  # sum over the bag: (batch, 1, 1)
+    score = layers.Flatten(name="flatten")(score)
+    outputs = layers.Dense(1, activation="sigmoid", kernel_initializer="ones", name="output")(score)
+    model = Model(bag, outputs, name="text_nb_logistic")
+    ratios = embedding.weights if embedding is not None else np.ones((spec.vocab_size, 1), "float32")
+    ratios = ratios / ratio_scale
+    ratios[0] = 0.0  # padding adds nothing, whatever its weight
+    ratio.set_weights([ratios])
+    return model
