@@ -74,6 +74,8 @@ def test_glove_is_parsed_once_then_cached_and_a_changed_file_is_parsed_again(tmp
     ("the 1 2 3\nfilm 1 two 3\n", r"g.txt:2: expected a word and 3 numbers, found '1 two 3'"),
     ("the 1 2 3\nfilm 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2'"),
     ("the 1 2 3\nlonely\n", r"g.txt:2: expected a word and its numbers"),
+    ("the 1 2 3\nfilm 1 2 3 4\nbad 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 3 4'"),
+    ("the 1 2 3\nfilm 1 2 nan\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 nan'"),
     ("", r"g.txt: no vectors \(the file is empty\)"),
 ])
 def test_corrupt_glove_lines_name_their_line(tmp_path, text, message):
@@ -81,6 +83,22 @@ def test_corrupt_glove_lines_name_their_line(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ZooError, match=message):
         load_glove(path)
+
+
+def test_any_layout_block_size_and_gzip_members_parse_alike(tmp_path, monkeypatch):
+    from zoo_plugins.text import embeddings
+
+    monkeypatch.setattr(embeddings, "BLOCK", 7)  # blocks end mid-file, in every line
+    monkeypatch.setattr(embeddings, "CHUNK", 12)
+    canonical = tmp_path / "canonical.txt.gz"
+    canonical.write_bytes(gzip.compress(GLOVE[:30].encode()) + gzip.compress(GLOVE[30:].encode()))  # two members
+    loose = tmp_path / "loose.txt"
+    loose.write_bytes(GLOVE.replace("film 1 2 3", "film  1\t2 3 ").replace("\n", "\r\n").encode())
+    expected = [[0.1, 0.2, 0.3], [1, 2, 3], [-1.5, 0.5, 0.2], [0, 0, -1]]
+    for path in (canonical, loose):
+        vectors = load_glove(path)
+        assert list(vectors.words) == ["the", "film", "good", "bad"]
+        np.testing.assert_allclose(vectors.vectors, expected)
 
 
 def test_a_truncated_gzip_and_a_dimension_mismatch(tmp_path):

@@ -8,14 +8,16 @@ straight to the cache, so memory never holds the whole text.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import io
 import json
 import os
 import warnings
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -23,7 +25,8 @@ from zoo.errors import ZooError
 from zoo.runs import atomic_path
 from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home
 
-CHUNK = 1 << 24  # bytes of text parsed at a time
+CHUNK = 1 << 24  # bytes read at a time
+BLOCK = 1 << 20  # bytes of text parsed at a time
 
 
 def _cache_dir(path: Path) -> Path:
@@ -32,30 +35,53 @@ def _cache_dir(path: Path) -> Path:
     return data_home() / "cache" / f"glove-{key}"
 
 
+def _inflate(f: BinaryIO) -> Iterator[bytes]:
+    """A gzip file's bytes, inflated by one zlib call per CHUNK / 4 read: each call releases the GIL
+    for its whole length, which ``gzip.open``'s small reads do not. zlib checks each member's CRC."""
+    inflater, inside_member = zlib.decompressobj(wbits=31), False
+    while compressed := f.read(CHUNK // 4):
+        while compressed:
+            inside_member = True
+            if inflated := inflater.decompress(compressed):
+                yield inflated
+            compressed = b""
+            if inflater.eof:  # a multi-member file: the next member starts in the unused data
+                compressed, inflater, inside_member = inflater.unused_data, zlib.decompressobj(wbits=31), False
+    if inside_member:
+        raise EOFError("the gzip stream ends before its end marker")
+
+
 def _chunks(path: Path) -> Iterator[bytes]:
-    """The file's bytes (decompressed), CHUNK at a time; the next chunk is read in a second thread
-    while the caller parses this one (zlib releases the GIL, so the two overlap)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f, ThreadPoolExecutor(max_workers=1) as reader:
-        pending = reader.submit(f.read, CHUNK)
+    """The file's bytes (decompressed), in pieces; the next piece is made in a second thread while
+    the caller parses this one (zlib releases the GIL, so the two overlap)."""
+    with open(path, "rb") as f, ThreadPoolExecutor(max_workers=1) as reader:
+        pieces = _inflate(f) if path.suffix == ".gz" else iter(lambda: f.read(CHUNK), b"")
+        pending = reader.submit(next, pieces, b"")
         while chunk := pending.result():
-            pending = reader.submit(f.read, CHUNK)
+            pending = reader.submit(next, pieces, b"")
             yield chunk
 
 
-def _lines(path: Path) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, complete lines) in chunks of about CHUNK bytes."""
+def _blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(number of the first line, whole lines) in blocks of about BLOCK bytes. Blocks are small so
+    that parsing one (which holds the GIL) never keeps the inflating thread waiting long."""
     number, tail = 1, b""
     try:
         for chunk in _chunks(path):
-            lines = (tail + chunk).split(b"\n")
-            tail = lines.pop()
-            yield number, lines
-            number += len(lines)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            text, start = tail + chunk, 0
+            while True:
+                limit = start + BLOCK
+                cut = text.find(b"\n", limit) if len(text) > limit else text.rfind(b"\n")
+                if cut < start:  # no whole line left: the rest waits for the next chunk
+                    break
+                yield number, text[start:cut]
+                number += text.count(b"\n", start, cut + 1)
+                start = cut + 1
+            tail = text[start:]
+    except (OSError, EOFError, zlib.error) as exc:
         raise ZooError(f"{path}: cannot read ({exc}); the file may be truncated: download it again") from None
     if tail.strip():
-        yield number, [tail]
+        yield number, tail
 
 
 def _bad_line(path: Path, first: int, rests: list[bytes], dim: int) -> ZooError:
@@ -72,31 +98,56 @@ def _bad_line(path: Path, first: int, rests: list[bytes], dim: int) -> ZooError:
     return ZooError(f"{path}: unreadable vectors near line {first}")
 
 
+def _canonical_rows(block: bytes, lines: list[bytes], dim: int) -> np.ndarray | None:
+    """The numbers of a block of ``lines`` if each is a word and ``dim`` finite numbers separated by
+    single spaces (GloVe's own layout), read by numpy's C reader; None for anything else."""
+    if b"\r" in block or any(line.count(b" ") != dim for line in lines):
+        return None
+    try:  # latin-1 decodes any byte: the words are not read here
+        values = np.loadtxt(io.BytesIO(block), dtype=np.float32, delimiter=" ", usecols=range(1, dim + 1),
+                            comments=None, quotechar=None, encoding="latin-1", ndmin=2)
+    except ValueError:
+        return None
+    return values if values.shape == (len(lines), dim) and np.isfinite(values).all() else None
+
+
+def _tolerant_rows(path: Path, first: int, lines: list[bytes], dim: int) -> tuple[list[bytes], np.ndarray]:
+    """Words and numbers of lines in any whitespace layout; a line that is not a word and ``dim``
+    numbers is an error naming it."""
+    pairs = [line.rstrip(b"\r").split(b" ", 1) for line in lines if line.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise ZooError(f"{path}:{first + next(i for i, p in enumerate(pairs) if len(p) != 2)}: "
+                       f"expected a word and its numbers")
+    rests = [p[1] for p in pairs]
+    if any(len(rest.split()) != dim for rest in rests):
+        raise _bad_line(path, first, rests, dim)
+    try:
+        with warnings.catch_warnings():  # numpy's text mode is the fast C parser we want here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+    except ValueError:  # a non-number (numpy 2 raises; older versions stop short)
+        values = np.zeros(0, np.float32)
+    if values.size != len(rests) * dim or not np.isfinite(values).all():
+        raise _bad_line(path, first, rests, dim)
+    return [p[0] for p in pairs], values
+
+
 def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
     """Parse ``path`` chunk by chunk, appending float32 rows to ``cache/vectors.f32``."""
     words: list[str] = []
     dim = 0
     with atomic_path(cache / "vectors.f32") as tmp, open(tmp, "wb") as out:
-        for first, lines in _lines(path):
-            pairs = [line.rstrip(b"\r").split(b" ", 1) for line in lines if line.strip()]
-            if not pairs:
-                continue
-            if any(len(p) != 2 for p in pairs):
-                raise ZooError(f"{path}:{first + next(i for i, p in enumerate(pairs) if len(p) != 2)}: "
-                               f"expected a word and its numbers")
-            rests = [p[1] for p in pairs]
+        for first, block in _blocks(path):
+            lines = block.split(b"\n")
             if not dim:
-                dim = len(rests[0].split())
-            try:
-                with warnings.catch_warnings():  # numpy's text mode is the fast C parser we want here
-                    warnings.simplefilter("ignore", DeprecationWarning)
-                    values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
-            except ValueError:  # a non-number (numpy 2 raises; older versions stop short)
-                values = np.zeros(0, np.float32)
-            if values.size != len(rests) * dim or not np.isfinite(values).all():
-                raise _bad_line(path, first, rests, dim)
+                dim = next((len(line.split()) - 1 for line in lines if line.strip()), 0)
+            values = _canonical_rows(block, lines, dim) if dim else None
+            if values is not None:
+                chunk_words = [line[: line.find(b" ")] for line in lines]
+            else:
+                chunk_words, values = _tolerant_rows(path, first, lines, dim)
             out.write(values.tobytes())
-            words.extend(p[0].decode("utf-8", "replace") for p in pairs)
+            words.extend(w.decode("utf-8", "replace") for w in chunk_words)
     return words, dim
 
 
