@@ -29,7 +29,7 @@ import numpy as np
 import zoo
 
 RECIPES = ["imdb-dense", "imdb-cnn", "imdb-multi-cnn", "imdb-cnn-glove", "imdb-multi-cnn-glove",
-           "imdb-multi-cnn-word2vec"]
+           "imdb-multi-cnn-word2vec", "imdb-nb-trigrams"]
 
 
 def spread(values: list[float]) -> str:

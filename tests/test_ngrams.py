@@ -112,7 +112,7 @@ def test_untrained_nb_logistic_is_the_naive_bayes_classifier():
         text_nb_logistic(TextSpec(name="t", task="multiclass", vocab_size=5, maxlen=3, classes=["a", "b", "c"]))
 
 
-def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_file):
+def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_file, run_cli):
     root = write_corpus(tmp_path / "corpus", copies=4)
     recipe = write_file("r.yaml", f"""
         extends: imdb-nb-trigrams
@@ -124,3 +124,6 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
     assert meta["embedding"]["shape"] == [40, 1]
     positive, negative = predict_run(run, ["great film", "dull acting"]).ravel()
     assert positive > 0.5 > negative
+    lines = run_cli("predict", str(run.path), "Great: a great film", "yes").stdout.splitlines()
+    assert [json.loads(line)["input"] for line in lines] == ["Great: a great film", "yes"]  # text, not YAML
+    assert json.loads(lines[0])["prediction"] > 0.5

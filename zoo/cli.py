@@ -302,9 +302,10 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
 
         return load_yaml(path)  # JSON is YAML
     if not values:
-        raise ZooError("give inputs as arguments (each parsed as YAML, e.g. '[1, 31]') or --input FILE")
-    try:
-        parsed = [yaml.safe_load(v) for v in values]
+        raise ZooError("give inputs as arguments (a list or mapping in YAML, e.g. '[1, 31]', or plain text) "
+                       "or --input FILE")
+    try:  # only collections are YAML: free text such as "dull: avoid it" or "yes" stays text
+        parsed = [yaml.safe_load(v) if v.lstrip()[:1] in ("[", "{") else v for v in values]
     except yaml.YAMLError as exc:
         raise ZooError(f"cannot parse the inputs as YAML: {exc}") from None
     return parsed[0] if len(parsed) == 1 and isinstance(parsed[0], list) and parsed[0] and \
@@ -318,7 +319,7 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
               help="Inputs from a .json, .yaml or .npy file.")
 def predict(run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
     """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
-    pairs); one JSON line per input."""
+    pairs, for text: the text); one JSON line per input."""
     from .compose import predict_run
     from .runs import Run
 
