@@ -54,6 +54,16 @@ def test_glove_rows_align_to_the_vocabulary(tmp_path, suffix):
     assert matrix.weights.dtype == np.float32
 
 
+def test_scale_multiplies_the_aligned_matrix_and_changes_its_checksum(tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_text(GLOVE)
+    data = dataset()
+    plain = glove(data, path=str(path), dim=3).matrix(data.spec.vocabulary)
+    third = glove(data, path=str(path), dim=3, scale=1 / 3).matrix(data.spec.vocabulary)
+    np.testing.assert_allclose(third.weights, plain.weights / 3, rtol=1e-6)  # random rows for misses too
+    assert third.checksum != plain.checksum
+
+
 def test_glove_is_parsed_once_then_cached_and_a_changed_file_is_parsed_again(tmp_path, monkeypatch):
     from zoo_plugins.text import embeddings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +128,23 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
     lines = run_cli("predict", str(run.path), "Great: a great film", "yes").stdout.splitlines()
     assert [json.loads(line)["input"] for line in lines] == ["Great: a great film", "yes"]  # text, not YAML
     assert json.loads(lines[0])["prediction"] > 0.5
+
+
+@pytest.mark.realdata
+def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
+    import keras
+
+    from zoo_plugins.text.data import imdb
+
+    reviews = imdb(path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), ngrams=2, vocab_size=200_000, maxlen=2000,
+                   validation=0.1)
+    assert reviews.spec.vocabulary[1:4] == ["the", "and", "a"]
+    assert "not a" in reviews.spec.vocabulary[:2000]
+    model = text_nb_logistic(reviews.spec, nb_ratios(reviews))
+    model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    test = reviews.splits["test"]
+    untrained = model.evaluate(test.x, test.y, batch_size=1000, verbose=0)[1]
+    assert untrained > 0.85  # naive Bayes over unigrams and bigrams, before any training
+    train = reviews.splits["train"]
+    model.fit(train.x, train.y, batch_size=256, epochs=1, verbose=0)
+    assert model.evaluate(test.x, test.y, batch_size=1000, verbose=0)[1] > untrained + 0.01

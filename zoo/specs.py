@@ -134,11 +134,17 @@ class EmbeddingMatrix:
 
 @dataclass
 class Vectors:
-    """Word vectors from a provider, before alignment to a dataset's vocabulary."""
+    """Word vectors from a provider, before alignment to a dataset's vocabulary.
+
+    Attributes:
+        scale: Multiplies the aligned matrix (the lesson divides GloVe by 3: vectors far larger
+            than a fresh embedding's saturate the layers above them).
+    """
 
     words: Sequence[str]
     vectors: np.ndarray
     checksum: str = ""
+    scale: float = 1.0
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def matrix(self, vocabulary: Sequence[str | None], seed: int = 0) -> EmbeddingMatrix:
@@ -159,7 +165,11 @@ class Vectors:
             if row is not None:
                 weights[i] = self.vectors[row]
                 hits += 1
-        return EmbeddingMatrix(weights, hits=hits, misses=len(vocabulary) - 1 - hits, checksum=self.checksum)
+        checksum = self.checksum
+        if self.scale != 1.0:
+            weights *= self.scale
+            checksum = sha256_of(checksum, f"scale={self.scale}")
+        return EmbeddingMatrix(weights, hits=hits, misses=len(vocabulary) - 1 - hits, checksum=checksum)
 
 
 def data_home() -> Path:

@@ -174,12 +174,13 @@ def load_glove(path: str | os.PathLike[str]) -> Vectors:
     return Vectors(words, vectors, checksum=meta["checksum"])
 
 
-def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50) -> Vectors:
+def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50, scale: float = 1.0) -> Vectors:
     """GloVe word vectors from a text file of any dimension (plain or gzipped).
 
     Args:
         path: The GloVe file; default ``$ZOO_HOME/glove/glove.6B.<dim>d.txt`` (or ``.txt.gz``).
         dim: The vectors' dimension; checked against the file.
+        scale: Multiplies the vectors once aligned (the lesson uses 1/3).
     """
     if path is None:
         home = data_home() / "glove"
@@ -193,11 +194,12 @@ def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50) ->
     if vectors.vectors.shape[1] != dim:
         raise ZooError(f"embedding.dim is {dim} but {path} holds {vectors.vectors.shape[1]}-dimensional vectors; "
                        f"set embedding.dim={vectors.vectors.shape[1]} or give a {dim}d file")
+    vectors.scale = scale
     return vectors
 
 
 def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100, window: int = 5, epochs: int = 5,
-             min_count: int = 2, workers: int = 1, seed: int = 0) -> Vectors:
+             min_count: int = 2, workers: int = 1, seed: int = 0, scale: float = 1.0) -> Vectors:
     """word2vec vectors through gensim: loaded from a file, or trained on the dataset's own text.
 
     Args:
@@ -210,6 +212,7 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
         min_count: Ignore rarer words (trained).
         workers: Training threads; only one thread makes training reproducible from the seed.
         seed: Seeds the training.
+        scale: Multiplies the vectors once aligned.
     """
     from gensim.models import KeyedVectors, Word2Vec
 
@@ -226,7 +229,7 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
             raise ZooError(f"embedding.dim is {dim} but {file} holds {keyed.vector_size}-dimensional vectors; "
                            f"set embedding.dim={keyed.vector_size}")
         checksum = hashlib.sha256(f"{file.name}|{file.stat().st_size}".encode()).hexdigest()
-        return Vectors(list(keyed.index_to_key), np.asarray(keyed.vectors), checksum=checksum)
+        return Vectors(list(keyed.index_to_key), np.asarray(keyed.vectors), checksum=checksum, scale=scale)
     if dataset is None or dataset.documents is None:
         name = dataset.spec.name if dataset else "(none)"
         raise ZooError(f"dataset {name!r} has no text to train word2vec on; give embedding.path")
@@ -234,7 +237,8 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
     model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
                      seed=seed, workers=workers)
     checksum = hashlib.sha256(f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}".encode())
-    return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest())
+    return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest(),
+                   scale=scale)
 
 
 def nb_ratios(dataset: Dataset | None, *, alpha: float = 1.0) -> EmbeddingMatrix:
