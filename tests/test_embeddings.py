@@ -217,7 +217,7 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
         "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
-        "(parameters: path, dim)\n")
+        "(parameters: path, dim, scale)\n")
 
 
 def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
