@@ -75,11 +75,14 @@ def test_archives_read_like_folders_and_the_cache_is_reused_and_invalidated(tmp_
     assert len(cached) == 2
     again = text_folder(path=str(archive), vocab_size=20, maxlen=8)
     np.testing.assert_array_equal(again.splits["test"].x, from_archive.splits["test"].x)
+    # A changed file deep in the folder (the folder's own modification time stays) is read again...
     (root / "train" / "pos" / "0_7.txt").write_text("zebra zebra zebra zebra zebra")
     os.utime(root / "train" / "pos" / "0_7.txt", ns=(1, 1))
-    os.utime(root, ns=(2, 2))
     changed = text_folder(path=str(root), vocab_size=20, maxlen=8)
     assert "zebra" in changed.spec.vocabulary and changed.checksum != from_folder.checksum
+    # ... and so is a new one.
+    (root / "train" / "pos" / "9_7.txt").write_text("okapi okapi okapi okapi okapi okapi")
+    assert "okapi" in text_folder(path=str(root), vocab_size=20, maxlen=8).spec.vocabulary
 
 
 def test_validation_is_held_out_of_train(tmp_path):

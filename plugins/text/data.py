@@ -223,9 +223,14 @@ def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
 
 
 def _identity(path: Path) -> str:
-    """Path, size and modification time: a changed file gets a new cache entry."""
-    stat = path.stat()
-    return hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
+    """Path, size and modification time (of every text file in a folder): a changed source gets a
+    new cache entry."""
+    files = sorted(path.rglob("*.txt")) if path.is_dir() else [path]
+    digest = hashlib.sha256(str(path.resolve()).encode())
+    for file in files:
+        stat = file.stat()
+        digest.update(f"|{file.relative_to(path) if file != path else ''}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:20]
 
 
 def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
