@@ -148,3 +148,17 @@ def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
     train = reviews.splits["train"]
     model.fit(train.x, train.y, batch_size=256, epochs=1, verbose=0)
     assert model.evaluate(test.x, test.y, batch_size=1000, verbose=0)[1] > untrained + 0.01
+
+
+def test_a_provider_matrix_with_the_wrong_row_count_is_the_plugins_fault(tmp_path):
+    from types import SimpleNamespace
+
+    from zoo.compose import load_embedding
+    from zoo.errors import PluginError
+
+    dataset = bigrams(tmp_path)
+    provider = SimpleNamespace(use="short", params={}, load=lambda: lambda data: EmbeddingMatrix(
+        np.zeros((3, 1), "float32"), hits=2, misses=0))
+    plan = SimpleNamespace(embedding=provider, dataset=SimpleNamespace(use="text-folder"), train=SimpleNamespace(seed=0))
+    with pytest.raises(PluginError, match="returned 3 rows for a vocabulary of 10; an EmbeddingMatrix needs one row"):
+        load_embedding(plan, dataset)

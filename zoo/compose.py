@@ -91,7 +91,7 @@ def load_embedding(plan: Plan, dataset: Dataset) -> EmbeddingMatrix | None:
     if isinstance(vectors, EmbeddingMatrix):  # computed from this dataset, so already aligned to it
         if vectors.input_dim != len(vocabulary):
             raise PluginError(f"embedding {plan.embedding.use!r} returned {vectors.input_dim} rows for a vocabulary "
-                              f"of {len(vocabulary)}")
+                              f"of {len(vocabulary)}; an EmbeddingMatrix needs one row per vocabulary id")
         return vectors
     if not isinstance(vectors, Vectors):
         raise PluginError(f"embedding {plan.embedding.use!r} returned {type(vectors).__name__}, "
