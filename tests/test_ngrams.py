@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -134,12 +135,16 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
 def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
     import keras
 
-    from zoo_plugins.text.data import imdb
+    from zoo_plugins.text.data import _documents, imdb
 
     reviews = imdb(path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), ngrams=2, vocab_size=200_000, maxlen=2000,
                    validation=0.1)
     assert reviews.spec.vocabulary[1:4] == ["the", "a", "and"]  # by reviews holding them ("and" is more frequent)
     assert "not a" in reviews.spec.vocabulary[:2000]
+    # Raw text bagged at prediction time matches the bags built for training: the first test reviews.
+    archive = Path(reviews.source)
+    raw = [text.decode("utf-8") for split, _, text in islice(_documents(archive), 30000) if split == "test"][:5]
+    np.testing.assert_array_equal(reviews.spec.encode_inputs(raw), reviews.splits["test"].x[:5])
     model = text_nb_logistic(reviews.spec, nb_ratios(reviews))
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
     test = reviews.splits["test"]
