@@ -160,3 +160,17 @@ def test_real_imdb_raw_reviews():
     assert (len(dataset.splits["train"]), len(dataset.splits["validation"]), len(dataset.splits["test"])) == (
         22500, 2500, 25000)
     assert dataset.splits["test"].y.mean() == 0.5
+
+
+@pytest.mark.parametrize("builder", [text_dense, text_cnn, text_multi_cnn])
+def test_word_dropout_drops_whole_words_while_training_only(builder):
+    spec = TextSpec.example()
+    model = builder(spec, embedding_dim=4, hidden=3, word_dropout=0.5)
+    layer = model.get_layer("word_dropout")
+    embedded = np.ones((64, spec.maxlen, 4), "float32")
+    dropped = np.asarray(layer(embedded, training=True))
+    per_word = dropped.reshape(-1, 4)
+    assert set(np.unique(per_word.min(axis=1))) == {0.0, 2.0}  # some words gone, the rest scaled by 1 / (1 - 0.5)
+    assert (per_word.min(axis=1) == per_word.max(axis=1)).all()  # never part of a word
+    np.testing.assert_array_equal(np.asarray(layer(embedded, training=False)), embedded)
+    assert "word_dropout" not in [layer.name for layer in builder(spec, embedding_dim=4, hidden=3).layers]

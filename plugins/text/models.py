@@ -38,6 +38,14 @@ def _embedding(spec: TextSpec, embedding: EmbeddingMatrix | None, size: int, tra
     return layers.Embedding(spec.vocab_size, embedding.output_dim, trainable=trainable, name="embedding")
 
 
+def _word_dropout(x: keras.KerasTensor, rate: float, maxlen: int) -> keras.KerasTensor:
+    """Drops whole words (every unit of a word's vector together), as Keras 1's ``Embedding(dropout=)``
+    did in the lesson; 0 adds no layer."""
+    from keras import layers
+
+    return layers.Dropout(rate, noise_shape=(None, maxlen, 1), name="word_dropout")(x) if rate else x
+
+
 def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, embedding: EmbeddingMatrix | None,
             name: str) -> keras.Model:
     """The output layer for the spec's classes, and the provider's vectors loaded into ``embedding``."""
@@ -55,7 +63,7 @@ def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, emb
 
 def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
                hidden: int = 100, embedding_dropout: float = 0.0, dropout: float = 0.7,
-               trainable_embedding: bool = True) -> keras.Model:
+               trainable_embedding: bool = True, word_dropout: float = 0.0) -> keras.Model:
     """Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).
 
     Args:
@@ -64,14 +72,16 @@ def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embe
         embedding_dropout: Dropout on the embedded words (0, the lesson's model, adds no layer).
         dropout: Dropout after the hidden layer.
         trainable_embedding: Whether the embedding starts trainable.
+        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
     """
-    _check_rates(embedding_dropout=embedding_dropout, dropout=dropout)
+    _check_rates(embedding_dropout=embedding_dropout, dropout=dropout, word_dropout=word_dropout)
     if hidden < 1:
         raise ValueError(f"hidden must be at least 1. Received: hidden={hidden}")
     from keras import Input, layers
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
     x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)  # (batch, maxlen, dim)
+    x = _word_dropout(x, word_dropout, spec.maxlen)
     if embedding_dropout:
         x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
@@ -82,7 +92,8 @@ def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embe
 
 def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
              filters: int = 64, kernel_size: int = 5, hidden: int = 100, embedding_dropout: float = 0.2,
-             conv_dropout: float = 0.2, dropout: float = 0.7, trainable_embedding: bool = True) -> keras.Model:
+             conv_dropout: float = 0.2, dropout: float = 0.7, trainable_embedding: bool = True,
+             word_dropout: float = 0.0) -> keras.Model:
     """Embedding -> Dropout -> Conv1D -> Dropout -> MaxPooling1D -> Flatten -> Dense -> Dropout -> output.
 
     Args:
@@ -94,8 +105,10 @@ def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedd
         conv_dropout: Dropout after the convolution.
         dropout: Dropout after the dense layer.
         trainable_embedding: Whether the embedding starts trainable.
+        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
     """
-    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout)
+    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout,
+                 word_dropout=word_dropout)
     if filters < 1 or kernel_size < 1 or hidden < 1:
         raise ValueError(f"filters, kernel_size and hidden must be at least 1. Received: filters={filters}, "
                          f"kernel_size={kernel_size}, hidden={hidden}")
@@ -103,6 +116,7 @@ def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedd
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
     x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)
+    x = _word_dropout(x, word_dropout, spec.maxlen)
     x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
     x = layers.Conv1D(filters, kernel_size, padding="same", activation="relu", name=f"conv_k{kernel_size}")(x)
     x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
@@ -130,7 +144,7 @@ def multi_conv(maxlen: int, width: int, kernel_sizes: Sequence[int], filters: in
 def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 50,
                    kernel_sizes: tuple[int, ...] = (3, 4, 5), filters: int = 64, hidden: int = 100,
                    embedding_dropout: float = 0.2, conv_dropout: float = 0.5, dropout: float = 0.7,
-                   trainable_embedding: bool = True) -> keras.Model:
+                   trainable_embedding: bool = True, word_dropout: float = 0.0) -> keras.Model:
     """Embedding -> Dropout -> multi_conv (a nested model of parallel convolutions) -> Dropout ->
     Dense -> Dropout -> output (the lesson's multi-size CNN).
 
@@ -143,8 +157,10 @@ def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, 
         conv_dropout: Dropout on the concatenated branches.
         dropout: Dropout after the dense layer.
         trainable_embedding: Whether the embedding starts trainable.
+        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
     """
-    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout)
+    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout,
+                 word_dropout=word_dropout)
     if not kernel_sizes or min(kernel_sizes) < 1:
         raise ValueError(f"kernel_sizes must be positive widths. Received: kernel_sizes={kernel_sizes}")
     if filters < 1 or hidden < 1:
@@ -153,7 +169,8 @@ def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, 
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
     embed = _embedding(spec, embedding, embedding_dim, trainable_embedding)
-    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(embed(words))
+    x = _word_dropout(embed(words), word_dropout, spec.maxlen)
+    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
     width = embedding.output_dim if embedding is not None else embedding_dim
     x = multi_conv(spec.maxlen, width, kernel_sizes, filters)(x)  # (batch, len(kernel_sizes) * ...)
     x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
