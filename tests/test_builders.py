@@ -12,6 +12,8 @@ import zoo
 from zoo.params import injected_annotation
 from zoo.specs import DatasetSpec
 
+pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
+
 MODELS = zoo.load_plugins().entries("model")
 
 

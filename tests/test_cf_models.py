@@ -8,6 +8,8 @@ import pytest
 from zoo_plugins.cf.data import RatingsSpec
 from zoo_plugins.cf.models import cf_bias, cf_nn
 
+pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
+
 SPEC = RatingsSpec(name="t", task="regression", n_users=11, n_items=7, rating_min=1.0, rating_max=5.0)
 
 

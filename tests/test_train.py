@@ -14,6 +14,8 @@ from zoo import compose
 from zoo.errors import RecipeError, RunError
 from zoo.runs import Run, write_atomic
 
+pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
+
 SMALL = ["--set", "dataset.n_users=60", "--set", "dataset.n_items=40", "--set", "dataset.density=0.5",
          "--set", "model.n_factors=4"]
 
@@ -38,7 +40,11 @@ def test_train_writes_a_complete_run(trained):
                      "metrics.json", "model.keras", "recipe.yaml", "spec.json"]
     meta = trained.read_json("meta.json")
     assert meta["status"] == "complete" and meta["epochs"] == 2 and meta["seed"] == 0
-    assert set(meta["versions"]) >= {"zoo", "keras", "tensorflow", "numpy"}
+    assert set(meta["versions"]) >= {"zoo", "keras", "backend", "numpy"}
+    import keras
+
+    assert meta["versions"]["backend"]["name"] == keras.backend.backend()
+    assert meta["versions"]["backend"]["version"]
     assert meta["dataset"]["synthetic"] is True and len(meta["dataset"]["checksum"]) == 64
     assert meta["plugins"]["model"] == {"use": "cf-bias", "plugin": "cf", "target": "zoo_plugins.cf.models:cf_bias",
                                         "distribution": "keras-zoo", "version": zoo.__version__}
@@ -211,6 +217,8 @@ def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
     assert Run.open(tmp_path / "ex").read_json("meta.json")["plugins"]["model"]["distribution"] == "zoo-example-plugin"
 
 
+@pytest.mark.skipif(os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+                    reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)")
 def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
     run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "mirrored"),
                     **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))

@@ -13,6 +13,7 @@ import click
 import yaml
 
 from . import __version__
+from .console import quiet_native_logs
 from .errors import ZooError
 from .registry import KINDS, Entry, Registry, filter_entries, load_plugins
 
@@ -170,7 +171,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
             click.echo("resolved recipe:")
             click.echo("  " + dump_recipe(info["resolved"]).rstrip().replace("\n", "\n  "))
             continue
-        click.echo(f"target: {info['target']}({', '.join(info['takes'])}, ...)")
+        click.echo(f"target: {info['target']}({', '.join([*info['takes'], '...'])})")
         if info["docs"]:
             click.echo("\n  " + info["docs"].replace("\n", "\n  ") + "\n")
         click.echo("parameters:" if info["parameters"] else "parameters: none")
@@ -254,16 +255,22 @@ def build(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 
 @cli.command()
 @_recipe_options
+@click.option("-v", "--verbose", "verbosity", flag_value=1,
+              help="Keras's progress bar, even when the output is not a terminal.")
+@click.option("-q", "--quiet", "verbosity", flag_value=0, help="Print only the final metrics and the run.")
 @click.pass_context
 def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...],
-          out: str | None, force: bool, dry_run: bool) -> None:
-    """Build, train every stage, evaluate, and save the run (history, metrics, curves, best checkpoint)."""
+          out: str | None, force: bool, dry_run: bool, verbosity: int | None) -> None:
+    """Build, train every stage, evaluate, and save the run (history, metrics, curves, best checkpoint).
+
+    Progress is Keras's bar on a terminal and one line per epoch otherwise (a log file, CI).
+    """
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
         return _dry_run(plan)
     from .compose import train_plan
 
-    run = train_plan(plan, out=out, force=force)
+    run = train_plan(plan, out=out, force=force, verbose="auto" if verbosity is None else verbosity)
     for split, scores in run.read_json("metrics.json").items():
         click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     click.echo(f"saved {run.path}")
@@ -332,6 +339,8 @@ def predict(run_dir: str, values: tuple[str, ...], input_file: str | None) -> No
 
 
 def main() -> None:
+    if "--debug" not in sys.argv[1:]:  # --debug shows everything, TensorFlow's native logs included
+        quiet_native_logs()
     cli(prog_name="zoo")
 
 

@@ -20,11 +20,12 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .backend import describe_backend, import_keras, require_tensorflow
+from .console import keras_verbose, note
 from .errors import PluginError, RecipeError, RunError, ZooError
 from .params import injected_annotation
 from .recipes import Plan, Stage, TrainConfig
@@ -45,14 +46,6 @@ class Interrupted(ZooError):
     """Ctrl-C during training: the run directory is left readable with its best checkpoint."""
 
     exit_code = 130
-
-
-def import_keras() -> Any:
-    """Import Keras with TensorFlow's C++ start-up logging turned down (it is not the user's)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
 
 
 @dataclass
@@ -183,7 +176,10 @@ def strategy_scope(name: str | None) -> Any:
 def build_plan(plan: Plan) -> Built:
     """Seed, load the data and the embedding, build the model and compile it for the first stage."""
     keras = import_keras()
-    make_optimizer(plan.train.optimizer)  # a bad optimizer setting fails before any data is read
+    # A bad optimizer setting, or a strategy the backend lacks, fails before any data is read.
+    make_optimizer(plan.train.optimizer)
+    if plan.train.distribute is not None:
+        require_tensorflow(f"train.distribute: {plan.train.distribute}")
     timings: dict[str, float] = {}
     keras.utils.set_random_seed(plan.train.seed)
     start = time.perf_counter()
@@ -207,20 +203,12 @@ def build_plan(plan: Plan) -> Built:
 # -- saving ---------------------------------------------------------------------------------------
 
 
-def _version(distribution: str) -> str | None:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def environment() -> dict[str, Any]:
     import numpy
 
     keras = import_keras()
-    return {"zoo": __version__, "keras": keras.__version__, "tensorflow": _version("tensorflow")
-            or _version("tensorflow-cpu"), "numpy": numpy.__version__, "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {"zoo": __version__, "keras": keras.__version__, "backend": describe_backend(),
+            "numpy": numpy.__version__, "python": platform.python_version(), "platform": platform.platform()}
 
 
 def describe_plugins(plan: Plan) -> dict[str, Any]:
@@ -339,7 +327,7 @@ def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, 
             fit_split.x, fit_split.y, batch_size=train.batch_size, epochs=done + stage.epochs, initial_epoch=done,
             validation_data=(validation.x, validation.y) if validation is not None else None,
             validation_split=train.validation_split if validation is None else 0.0,
-            callbacks=_callbacks(run, rows, index, monitor, train), verbose=verbose,
+            callbacks=_callbacks(run, rows, index, monitor, train), verbose=keras_verbose(verbose),
         )
     return rows
 
@@ -357,11 +345,17 @@ def evaluate(model: keras.Model, dataset: Dataset, batch_size: int, splits: tupl
 
 def train_plan(plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False,
                verbose: Any = "auto") -> Run:
-    """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint."""
+    """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint.
+
+    ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
+    otherwise); with 0 the zoo prints nothing of its own either.
+    """
     out = out if out is not None else default_run_dir(plan.name)
     check_out_free(out, force)
     built = build_plan(plan)
     run = save_built(built, out, force, status="training")
+    if verbose != 0:
+        note(f"training {plan.name!r} into {run.path}")
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     try:

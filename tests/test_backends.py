@@ -1,0 +1,48 @@
+"""Keras backends: a run records the one it was trained on, loads and predicts on another, and
+what only TensorFlow does is refused with one line elsewhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("jax", reason="the JAX backend is installed by the test extra")
+
+ZOO = str(Path(sys.executable).parent / "zoo")
+
+
+def zoo_on(backend: str, *args: str, cwd: Path, code: int = 0) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    result = subprocess.run([ZOO, *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+    assert result.returncode == code, result.stderr[-2000:]
+    return result
+
+
+def predictions(result: subprocess.CompletedProcess[str]) -> list[float]:
+    return [json.loads(line)["prediction"] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(("trained_on", "loaded_on"), [("tensorflow", "jax"), ("jax", "tensorflow")])
+def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, loaded_on, tmp_path):
+    zoo_on(trained_on, "train", "synthetic-cf-bias", "--set", "train.stages=[{epochs: 1}]", "--out", "run", "-q",
+           cwd=tmp_path)
+    meta = json.loads((tmp_path / "run" / "meta.json").read_text())
+    assert meta["versions"]["backend"]["name"] == trained_on and meta["versions"]["backend"]["version"]
+    inputs = ["[1, 5]", "[3, 7]", "[10, 2]"]
+    here = predictions(zoo_on(trained_on, "predict", "run", *inputs, cwd=tmp_path))
+    there = predictions(zoo_on(loaded_on, "predict", "run", *inputs, cwd=tmp_path))
+    assert len(here) == 3
+    assert there == pytest.approx(here, rel=1e-4, abs=1e-4)
+
+
+def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path):
+    result = zoo_on("jax", "build", "synthetic-cf-bias", "--set", "train.distribute=mirrored", cwd=tmp_path, code=1)
+    assert result.stderr.splitlines() == [
+        "Error: train.distribute: mirrored needs the TensorFlow backend, and Keras runs on 'jax' here; "
+        "run with KERAS_BACKEND=tensorflow, or remove it from the recipe"]
+    assert not (tmp_path / "runs").exists()

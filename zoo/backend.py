@@ -1,0 +1,60 @@
+"""The Keras backend: which one runs, its version for ``meta.json``, and what only TensorFlow does.
+
+Keras picks the backend from ``KERAS_BACKEND`` (or ``~/.keras/keras.json``); TensorFlow is the
+default. The zoo imports no backend itself: a model trained on one loads and predicts on another
+(``.keras`` files are backend-neutral). What needs TensorFlow's own machinery, the distribution
+strategies, says so on another backend instead of failing deep inside Keras.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import metadata
+from typing import Any
+
+#: The distribution that provides each backend, first match wins (TensorFlow ships under two names).
+BACKEND_DISTRIBUTIONS = {
+    "tensorflow": ("tensorflow", "tensorflow-cpu"),
+    "jax": ("jax",),
+    "torch": ("torch",),
+    "numpy": ("numpy",),
+}
+
+
+def import_keras() -> Any:
+    """Import Keras with TensorFlow's C++ start-up logging turned down (it is not the user's)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    return keras
+
+
+def backend_name() -> str:
+    """The backend Keras runs on in this process (``tensorflow``, ``jax``, ``torch``, ``numpy``)."""
+    return str(import_keras().backend.backend())
+
+
+def distribution_version(*names: str) -> str | None:
+    """The installed version of the first of ``names`` that is installed."""
+    for name in names:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def describe_backend() -> dict[str, str | None]:
+    """``{"name": "jax", "version": "0.10.2"}``, recorded in every run's ``meta.json``."""
+    name = backend_name()
+    return {"name": name, "version": distribution_version(*BACKEND_DISTRIBUTIONS.get(name, (name,)))}
+
+
+def require_tensorflow(what: str) -> None:
+    """Refuse ``what`` with one clear line unless Keras runs on TensorFlow."""
+    from .errors import RecipeError
+
+    name = backend_name()
+    if name != "tensorflow":
+        raise RecipeError(f"{what} needs the TensorFlow backend, and Keras runs on {name!r} here; "
+                          f"run with KERAS_BACKEND=tensorflow, or remove it from the recipe")
