@@ -34,9 +34,16 @@ def test_components_reports_titles_and_writes_the_png(cf_run, run_cli, tmp_path)
         "Error: --plot 0,5: components are numbered 0 to 1 (see --n)\n")
 
 
+def test_one_component_plots_against_itself(cf_run, run_cli, tmp_path):
+    out = run_cli("cf", "components", str(cf_run.path), "--n", "1", "--top", "2", "--out", str(tmp_path / "1.png")).stdout
+    assert out.startswith("component 0 (") and "component 1" not in out
+
+
 def test_recommend_excludes_what_the_user_rated(cf_run, run_cli):
     out = run_cli("cf", "recommend", str(cf_run.path), "--user", "3", "--top", "4").stdout.splitlines()
     assert out[0].startswith("user 3: ") and len(out) == 5
+    spec = cf_run.read_json("spec.json")
+    assert all(spec["rating_min"] <= float(line.split()[0]) <= spec["rating_max"] for line in out[1:])
     assert run_cli("cf", "recommend", str(cf_run.path), "--user", "999", code=1).stderr == (
         "Error: user id '999' was never seen in training; ids run from 0 to 79 (80 users)\n")
 

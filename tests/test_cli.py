@@ -65,6 +65,11 @@ parameters:
 """
 
 
+def test_show_a_dataset_that_takes_no_spec(run_cli):
+    out = run_cli("show", "movielens").stdout
+    assert "\ntarget: zoo_plugins.cf.movielens:movielens(...)\n" in out
+
+
 def test_show_a_recipe_prints_it_fully_resolved(run_cli):
     out = run_cli("show", "synthetic-cf-nn").stdout
     assert out.startswith("synthetic-cf-nn (recipe)\n  The neural-net collaborative filter on SYNTHETIC")

@@ -124,11 +124,12 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
     run = zoo.train(config_files=(str(recipe),), out=str(tmp_path / "run"), verbose=0)
     meta = run.read_json("meta.json")
     assert meta["embedding"]["shape"] == [40, 1]
-    positive, negative = predict_run(run, ["great film", "dull acting"]).ravel()
-    assert positive > 0.5 > negative
+    positive, negative = predict_run(run, ["great film", "dull acting"])
+    assert positive["label"] == "pos" and negative["label"] == "neg"
+    assert 0.5 < positive["probability"] <= 1 and 0.5 <= negative["probability"] <= 1
     lines = run_cli("predict", str(run.path), "Great: a great film", "yes").stdout.splitlines()
     assert [json.loads(line)["input"] for line in lines] == ["Great: a great film", "yes"]  # text, not YAML
-    assert json.loads(lines[0])["prediction"] > 0.5
+    assert json.loads(lines[0])["prediction"]["label"] == "pos"
 
 
 @pytest.mark.realdata

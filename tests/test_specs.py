@@ -31,3 +31,25 @@ def test_bad_task_and_missing_train_split_are_rejected():
         DatasetSpec(name="x", task="clustering")
     with pytest.raises(ValueError, match="a dataset needs a 'train' split"):
         Dataset(DatasetSpec(name="x", task="binary"), {"test": Split(np.zeros(2), np.zeros(2))}, checksum="")
+
+
+def test_classifier_outputs_decode_to_the_likeliest_class_and_its_probability():
+    from zoo_plugins.text.data import TextSpec
+
+    binary = TextSpec(name="t", task="binary", classes=["negative", "positive"])
+    assert binary.decode_outputs(np.array([[0.886], [0.25]], dtype="float32")) == [
+        {"label": "positive", "probability": pytest.approx(0.886, abs=1e-6)},
+        {"label": "negative", "probability": 0.75}]
+    multiclass = TextSpec(name="t", task="multiclass", classes=["a", "b", "c"])
+    assert multiclass.decode_outputs(np.array([[0.2, 0.5, 0.3]])) == [{"label": "b", "probability": 0.5}]
+
+
+def test_other_outputs_decode_to_numbers():
+    spec = DatasetSpec(name="x", task="regression")
+    assert spec.decode_outputs(np.array([[1.5], [2.0]])) == [1.5, 2.0]
+    assert spec.decode_outputs(np.array([[1, 2], [3, 4]])) == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_predicted_ratings_stay_within_the_scale():
+    spec = RatingsSpec(name="r", task="regression", rating_min=0.5, rating_max=5.0)
+    assert spec.decode_outputs(np.array([[5.7], [3.25], [-0.1]])) == [5.0, 3.25, 0.5]

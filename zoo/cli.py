@@ -333,9 +333,8 @@ def predict(run_dir: str, values: tuple[str, ...], input_file: str | None) -> No
     raw = _read_inputs(values, input_file)
     predictions = predict_run(Run.open(run_dir), raw)
     inputs = raw if isinstance(raw, list) else [None] * len(predictions)
-    for given, output in zip(inputs, predictions):
-        value = output.tolist()
-        click.echo(json.dumps({"input": given, "prediction": value[0] if len(value) == 1 else value}))
+    for given, prediction in zip(inputs, predictions):
+        click.echo(json.dumps({"input": given, "prediction": prediction}))
 
 
 def main() -> None:

@@ -457,15 +457,15 @@ def evaluate_run(run: Run, splits: tuple[str, ...]) -> dict[str, dict[str, float
     return evaluate(model, dataset, plan.train.batch_size, splits)
 
 
-def predict_run(run: Run, raw_inputs: Any) -> Any:
-    """Predict on user-facing inputs, encoded by the dataset spec (``DatasetSpec.encode_inputs``)."""
-    import numpy as np
-
+def predict_run(run: Run, raw_inputs: Any) -> list[Any]:
+    """Predict on user-facing inputs, in the dataset's own terms both ways
+    (``DatasetSpec.encode_inputs`` and ``decode_outputs``): one decoded prediction per input."""
     plan = plan_of_run(run)
     spec = spec_of_run(run, plan)
     model = load_run_model(run, plan)
     inputs = spec.encode_inputs(raw_inputs)
     try:
-        return np.asarray(model.predict(inputs, verbose=0))
+        outputs = model.predict(inputs, verbose=0)
     except (ValueError, TypeError) as exc:
         raise ZooError(f"the inputs do not fit the model: {str(exc).splitlines()[0]}") from None
+    return spec.decode_outputs(outputs)

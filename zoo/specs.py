@@ -78,6 +78,28 @@ class DatasetSpec:
         """Turn user-facing inputs (``zoo predict``) into model inputs; identity by default."""
         return raw
 
+    def decode_outputs(self, outputs: Any) -> list[Any]:
+        """Turn model outputs into what a user reads, one item per input (``zoo predict``).
+
+        By default a classifier whose spec lists ``classes`` gives ``{"label", "probability"}``
+        (the most likely class), anything else its numbers (a scalar when there is one).
+        Subclasses override it to speak in the data's own terms (ratings within the scale, text).
+        """
+        rows = np.asarray(outputs, dtype="float64")
+        rows = rows.reshape(len(rows), -1)
+        classes = getattr(self, "classes", None)
+        if classes and self.task == "binary" and rows.shape[1] == 1 and len(classes) == 2:
+            return [decode_class(classes, [1.0 - p, p]) for p in rows[:, 0]]
+        if classes and self.task == "multiclass" and rows.shape[1] == len(classes):
+            return [decode_class(classes, row) for row in rows]
+        return [float(row[0]) if len(row) == 1 else row.tolist() for row in rows]
+
+
+def decode_class(classes: Sequence[str], probabilities: Sequence[float]) -> dict[str, Any]:
+    """``{"label": the most likely class, "probability": its probability}``."""
+    best = int(np.argmax(probabilities))
+    return {"label": classes[best], "probability": round(float(probabilities[best]), 6)}
+
 
 @dataclass
 class Split:

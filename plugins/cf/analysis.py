@@ -81,14 +81,17 @@ def biases(run_dir: str, top: int, among: int) -> None:
 @click.option("--n", "n_components", default=3, show_default=True, help="Principal components to report.")
 @click.option("--among", default=1000, show_default=True, help="Only the N most-rated movies.")
 @click.option("--top", default=10, show_default=True, help="Titles at each end of a component.")
-@click.option("--plot", "plot_axes", default="0,1", show_default=True, help="The two components to scatter.")
+@click.option("--plot", "plot_axes", help="The two components to scatter, such as 0,2 (default 0,1; 0,0 with --n 1).")
 @click.option("--labels", default=40, show_default=True, help="How many of the most-rated movies to label.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The PNG (default RUN/components.png).")
-def components(run_dir: str, n_components: int, among: int, top: int, plot_axes: str, labels: int,
+def components(run_dir: str, n_components: int, among: int, top: int, plot_axes: str | None, labels: int,
                out: str | None) -> None:
     """Principal components of the movie factors: the titles at each end, and a labelled scatter."""
     from sklearn.decomposition import PCA
 
+    if n_components < 1:
+        raise ZooError(f"--n {n_components}: ask for at least one component")
+    plot_axes = plot_axes or ("0,1" if n_components > 1 else "0,0")
     trained = load_trained(run_dir)
     try:
         x_axis, y_axis = (int(a) for a in plot_axes.split(","))
@@ -154,8 +157,9 @@ def recommend(run_dir: str, user_id: str, top: int) -> None:
     train = load_dataset(trained.plan).splits["train"]
     seen = set(train.x["item"][train.x["user"] == wanted].tolist())
     unseen = np.array([i for i in range(spec.n_items) if i not in seen], dtype="int32")
-    predicted = np.asarray(trained.model.predict(
-        {"user": np.full(len(unseen), wanted, "int32"), "item": unseen}, batch_size=4096, verbose=0))[:, 0]
+    outputs = trained.model.predict({"user": np.full(len(unseen), wanted, "int32"), "item": unseen},
+                                    batch_size=4096, verbose=0)
+    predicted = np.asarray(spec.decode_outputs(outputs))  # ratings within the data's scale
     order = np.argsort(-predicted, kind="stable")[:top]
     click.echo(f"user {user_id}: {len(seen)} movies rated in training; top {len(order)} of {len(unseen)} unseen")
     for i in order:

@@ -43,6 +43,11 @@ class RatingsSpec(DatasetSpec):
         return {"user": rng.integers(0, self.n_users, n, dtype="int32"),
                 "item": rng.integers(0, self.n_items, n, dtype="int32")}
 
+    def decode_outputs(self, outputs: Any) -> list[float]:
+        """Predicted ratings, clipped to the data's scale (an unsquashed model can step outside it)."""
+        ratings = np.clip(np.asarray(outputs, dtype="float64").reshape(-1), self.rating_min, self.rating_max)
+        return [float(r) for r in ratings]
+
     def encode_inputs(self, raw: Any) -> dict[str, np.ndarray]:
         """``[[user_id, item_id], ...]`` in the dataset's own ids -> index arrays."""
         pairs = [raw] if raw and not isinstance(raw[0], (list, tuple)) else raw

@@ -109,7 +109,8 @@ def analogy(source: str, expression: tuple[str, ...], top: int, settings: tuple[
 @embed_group.command(name="map")
 @click.argument("source")
 @click.option("--n", "count", default=300, show_default=True, help="How many of the most frequent words.")
-@click.option("--skip", default=0, show_default=True, help="Skip the N most frequent words first (stop words).")
+@click.option("--skip", default=100, show_default=True,
+              help="Skip the N most frequent words first: stop words, which say little about meaning (0 keeps them).")
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="tsne", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default="embedding-map.png", show_default=True)
 @_SET
