@@ -74,6 +74,26 @@ def test_set_overrides_parse_yaml_values(registry):
     assert plan.train.optimizer == {"use": "sgd"}  # a new optimizer drops the old one's settings
 
 
+def test_set_indexes_a_list_and_keeps_its_other_items(registry):
+    plan = resolve("imdb-cnn-glove", registry, overrides=["train.stages.1.epochs=3", "train.stages.0.freeze=[conv*]"])
+    first, second = plan.train.stage_list()
+    assert (first.epochs, first.freeze, first.learning_rate) == (2, ["conv*"], 1e-3)
+    assert (second.epochs, second.unfreeze, second.learning_rate) == (3, ["embedding"], 5e-4)
+    assert error_of(registry, "imdb-cnn-glove", overrides=["train.stages.2.epochs=3"]) == (
+        "--set train.stages.2.epochs=3: train.stages is a list of 2; index it with 0 to 1")
+    assert error_of(registry, "synthetic-cf-bias", overrides=["model.l2.0=3"]) == (
+        "--set model.l2.0=3: model.l2 is not a list the recipe sets; set the whole value instead")
+
+
+def test_train_epochs_sets_a_one_stage_recipe(registry):
+    plan = resolve("synthetic-cf-bias", registry, overrides=["train.epochs=3"])
+    assert [s.epochs for s in plan.train.stage_list()] == [3]
+    assert plan.to_recipe()["train"]["epochs"] is None  # folded into the stages that were run
+    assert error_of(registry, "imdb-cnn-glove", overrides=["train.epochs=3"]) == (
+        "--set train.epochs=3: train.epochs: this recipe trains in 2 stages; set the epochs of one with "
+        "train.stages.N.epochs (N from 0 to 1)")
+
+
 def test_set_use_drops_the_old_components_parameters(registry):
     plan = resolve("synthetic-cf-bias", registry, overrides=["model.use=cf-nn"])
     assert plan.model.params["hidden"] == 70

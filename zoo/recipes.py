@@ -131,6 +131,9 @@ class TrainConfig:
             dataset has no validation split of its own.
         distribute: A TensorFlow distribution strategy: ``mirrored`` (all local GPUs) or
             ``multi-worker`` (``TF_CONFIG``); null for the default device.
+        epochs: Shorthand for the epochs of a one-stage recipe (``--set train.epochs=3``); a
+            recipe of several stages sets ``train.stages.N.epochs`` instead. Folded into
+            ``stages`` when the recipe is resolved, so it is always null in a saved recipe.
     """
 
     optimizer: dict[str, Any] = field(default_factory=lambda: {"use": "adam", "learning_rate": 0.001})
@@ -143,6 +146,7 @@ class TrainConfig:
     early_stopping: int | None = None
     validation_split: float = 0.0
     distribute: Literal["mirrored", "multi-worker"] | None = None
+    epochs: int | None = None
 
     def stage_list(self) -> list[Stage]:
         return [Stage(**s) for s in self.stages]
@@ -247,13 +251,42 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_override(recipe: YamlMap, path: list[str], value: Any, where: str) -> YamlMap:
-    """Set ``path`` to ``value`` (``merge`` drops a section's parameters when its ``use`` changes)."""
+    """Set ``path`` to ``value`` (``merge`` drops a section's parameters when its ``use`` changes).
+
+    A number in ``path`` indexes a list the recipe already has: ``train.stages.1.epochs=3``
+    changes the second stage and keeps the others.
+    """
+    node: Any = recipe
+    for depth, key in enumerate(path):
+        if isinstance(node, list):
+            index = _list_index(key, node, ".".join(path[:depth]), where)
+            items = list(node)
+            items[index] = value if depth + 1 == len(path) else \
+                apply_override(merge(YamlMap(), _mapping_item(items[index], path[:depth + 1], where)),
+                               path[depth + 1:], value, where)
+            return apply_override(recipe, path[:depth], items, where)
+        if key.isdigit() and not isinstance(node, Mapping):
+            raise RecipeError(f"{where}: {'.'.join(path[:depth])} is not a list the recipe sets; "
+                              f"set the whole value instead")
+        node = node.get(key) if isinstance(node, Mapping) else None
     update: Any = value
     for key in reversed(path):
         wrapped = YamlMap({key: update})
         wrapped.where[key] = where
         update = wrapped
     return merge(recipe, update)
+
+
+def _list_index(key: str, items: list[Any], path: str, where: str) -> int:
+    if not key.isdigit() or int(key) >= len(items):
+        raise RecipeError(f"{where}: {path} is a list of {len(items)}; index it with 0 to {len(items) - 1}")
+    return int(key)
+
+
+def _mapping_item(item: Any, path: list[str], where: str) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping):
+        raise RecipeError(f"{where}: {'.'.join(path)} is {item!r}, not a mapping with keys to set")
+    return item
 
 
 def recipe_sources(config_files: Iterable[str | Path]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
@@ -414,6 +447,13 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
     stages_where = _where(raw, "stages") or where
     if not params["stages"]:
         raise ctx.error(stages_where, "train.stages", "expected at least one stage, e.g. [{epochs: 1}]")
+    if params["epochs"] is not None:
+        if len(params["stages"]) != 1:
+            raise ctx.error(_where(raw, "epochs") or where, "train.epochs",
+                            f"this recipe trains in {len(params['stages'])} stages; set the epochs of one "
+                            f"with train.stages.N.epochs (N from 0 to {len(params['stages']) - 1})")
+        params["stages"] = [{**params["stages"][0], "epochs": params["epochs"]}]
+        params["epochs"] = None
     stages = []
     for i, stage in enumerate(params["stages"]):
         if not isinstance(stage, Mapping):
