@@ -213,8 +213,17 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
     assert run_cli("embed", "neighbors", "glove", "zebra", *given, code=1).stderr == (
         "Error: 'zebra' has no vector here (6 words)\n")
     png = tmp_path / "map.png"
-    assert run_cli("embed", "map", "glove", "--method", "pca", "--out", str(png), *given).stdout == f"saved {png}\n"
+    assert run_cli("embed", "map", "glove", "--method", "pca", "--out", str(png), *given).stdout == (
+        f"mapped 'king' to 'movie': 6 words after the 0 most frequent\nsaved {png}\n")  # too few words to skip any
     assert png.read_bytes()[:4] == b"\x89PNG"
+    many = tmp_path / "many.txt"
+    many.write_text("".join(f"w{i} {i % 7} {i % 5} {i % 3}\n" for i in range(150)))
+    out = run_cli("embed", "map", "glove", "--method", "pca", "--n", "30", "--out", str(png),
+                  "--set", f"path={many}", "--set", "dim=3").stdout
+    assert out.splitlines()[0] == "mapped 'w100' to 'w129': 30 words after the 100 most frequent"
+    out = run_cli("embed", "map", "glove", "--method", "pca", "--n", "30", "--skip", "0", "--out", str(png),
+                  "--set", f"path={many}", "--set", "dim=3").stdout
+    assert out.splitlines()[0] == "mapped 'w0' to 'w29': 30 words after the 0 most frequent"
     assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
         "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
         "(parameters: path, dim, scale)\n")

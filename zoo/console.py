@@ -85,7 +85,7 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         columns: list[Any] = [SpinnerColumn(), TextColumn("zoo: {task.description}"), BarColumn(),
-                              TextColumn("{task.completed:,}/{task.total:,}" if total else ""), TimeElapsedColumn()]
+                              TextColumn("{task.completed:,}/{task.total:,}" if total else "{task.completed:,}"), TimeElapsedColumn()]
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)

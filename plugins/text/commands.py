@@ -109,12 +109,12 @@ def analogy(source: str, expression: tuple[str, ...], top: int, settings: tuple[
 @embed_group.command(name="map")
 @click.argument("source")
 @click.option("--n", "count", default=300, show_default=True, help="How many of the most frequent words.")
-@click.option("--skip", default=100, show_default=True,
-              help="Skip the N most frequent words first: stop words, which say little about meaning (0 keeps them).")
+@click.option("--skip", type=int, help="Skip the N most frequent words first: stop words, which say little about "
+              "meaning (default 100, fewer in a small vocabulary so that --n words remain; 0 keeps them).")
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="tsne", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default="embedding-map.png", show_default=True)
 @_SET
-def map_command(source: str, count: int, skip: int, method: str, out: str, settings: tuple[str, ...]) -> None:
+def map_command(source: str, count: int, skip: int | None, method: str, out: str, settings: tuple[str, ...]) -> None:
     """A labelled 2-D projection of the most frequent words (t-SNE or PCA)."""
     import matplotlib
 
@@ -126,6 +126,8 @@ def map_command(source: str, count: int, skip: int, method: str, out: str, setti
     from zoo.runs import atomic_path
 
     keyed = load_vectors(source, settings)
+    if skip is None:
+        skip = max(0, min(100, len(keyed.index_to_key) - count))
     words = keyed.index_to_key[skip: skip + count]  # providers and runs list words by frequency
     if len(words) < 3:
         raise ZooError(f"only {len(words)} words to map; lower --skip or raise --n")
@@ -146,4 +148,5 @@ def map_command(source: str, count: int, skip: int, method: str, out: str, setti
     with atomic_path(Path(out)) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)
+    click.echo(f"mapped {words[0]!r} to {words[-1]!r}: {len(words)} words after the {skip} most frequent")
     click.echo(f"saved {out}")

@@ -19,7 +19,6 @@ import json
 import re
 import tarfile
 import warnings
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from zoo.console import progress
 from zoo.errors import ZooError
 from zoo.specs import Dataset, DatasetSpec, Split, data_home
 
@@ -127,7 +127,11 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
             grams.append(key)
         return np.unique(np.concatenate(grams))
 
-    keyed = {split: [keys(doc) for doc in docs] for split, docs in corpus.ids.items()}
+    with progress(f"listing the 1- to {n}-grams of each document", total=sum(map(len, corpus.ids.values()))) as advance:
+        keyed = {}
+        for split, docs in corpus.ids.items():
+            keyed[split] = [keys(doc) for doc in docs]
+            advance(len(docs))
     train_keys = np.concatenate(keyed["train"]) if keyed["train"] else np.zeros(0, np.int64)
     unique, document_frequency = np.unique(train_keys, return_counts=True)
     kept = unique[np.argsort(-document_frequency, kind="stable")[: vocab_size - 2]]  # ties: the smaller key
@@ -244,44 +248,54 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
             free = ids.pop("unlabelled", [])
             return Corpus(meta["words"], ids, {s: saved[f"{s}_labels"] for s in ids}, meta["classes"],
                           meta["checksum"], free)
-    texts: dict[str, list[list[str]]] = {}
+    # Each document is kept as ids in order of first sight (not as lists of strings: 100,000
+    # reviews of Python strings take gigabytes); the ids are re-ranked by frequency at the end.
+    seen: dict[str, int] = {}
+    docs: dict[str, list[np.ndarray]] = {}
     names: dict[str, list[str]] = {}
     digest = hashlib.sha256()
-    free: list[list[str]] = []
-    for split, label, raw in _documents(path):
-        digest.update(raw)
-        tokens = tokenize(raw.decode("utf-8", errors="replace"))
-        if label in unlabelled:
-            free.append(tokens)
-            continue
-        texts.setdefault(split, []).append(tokens)
-        names.setdefault(split, []).append(label)
-    if "train" not in texts:
+    free: list[np.ndarray] = []
+    with progress(f"reading and tokenizing {path.name}") as advance:
+        for split, label, raw in _documents(path):
+            digest.update(raw)
+            tokens = tokenize(raw.decode("utf-8", errors="replace"))
+            ids = np.fromiter((seen.setdefault(w, len(seen)) for w in tokens), dtype=np.int32, count=len(tokens))
+            advance(1)
+            if label in unlabelled:
+                free.append(ids)
+                continue
+            docs.setdefault(split, []).append(ids)
+            names.setdefault(split, []).append(label)
+    if "train" not in docs:
         raise ZooError(f"{path}: no train/<class>/*.txt documents found; expected train/ and test/ folders "
                        f"with one sub-folder of .txt files per class")
     classes = sorted(set(names["train"]))
     unknown = sorted(set(names.get("test", [])) - set(classes))
     if unknown:
         raise ZooError(f"{path}: test classes {unknown} have no training documents")
-    counts = Counter(word for doc in texts["train"] for word in doc)
-    words = _by_frequency(counts)
-    extra = Counter(w for doc in free for w in doc if w not in counts)
-    words += _by_frequency(extra)  # named for word2vec; past any vocabulary a classifier keeps
-    rank = {w: i + 1 for i, w in enumerate(words)}
-    unseen = len(words) + 1  # words seen only in test: the rarest of all
-
-    def encode(doc: list[str]) -> np.ndarray:
-        return np.array([rank.get(w, unseen) for w in doc], dtype="int32")
-
-    ids = {s: [encode(doc) for doc in docs] for s, docs in texts.items()}
-    labels = {s: np.array([classes.index(c) for c in names[s]], dtype="int32") for s in texts}
-    corpus = Corpus(words, ids, labels, classes, digest.hexdigest(), [encode(doc) for doc in free])
+    spelled = list(seen)  # first-sight id -> word
+    in_train = _counts(docs["train"], len(spelled))
+    only_unlabelled = np.where(in_train == 0, _counts(free, len(spelled)), 0)
+    # Training words by frequency, then words seen only unlabelled (named for word2vec; past any
+    # vocabulary a classifier keeps); ties alphabetically. Words seen only in test are the rarest.
+    words = _by_frequency(spelled, in_train) + _by_frequency(spelled, only_unlabelled)
+    rank = np.full(len(spelled), len(words) + 1, dtype=np.int32)
+    rank[[seen[w] for w in words]] = np.arange(1, len(words) + 1, dtype=np.int32)
+    ids = {s: [rank[doc] for doc in split_docs] for s, split_docs in docs.items()}
+    labels = {s: np.array([classes.index(c) for c in names[s]], dtype="int32") for s in docs}
+    corpus = Corpus(words, ids, labels, classes, digest.hexdigest(), [rank[doc] for doc in free])
     _save_corpus(cache, corpus)
     return corpus
 
 
-def _by_frequency(counts: Counter[str]) -> list[str]:
-    return [w for w, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+def _counts(docs: list[np.ndarray], size: int) -> np.ndarray:
+    """How often each id occurs in ``docs``."""
+    return np.bincount(np.concatenate(docs), minlength=size) if docs else np.zeros(size, np.int64)
+
+
+def _by_frequency(spelled: list[str], counts: np.ndarray) -> list[str]:
+    """The words that occur, most frequent first, ties alphabetically."""
+    return [spelled[i] for i in sorted(np.flatnonzero(counts).tolist(), key=lambda i: (-counts[i], spelled[i]))]
 
 
 def _save_corpus(cache: Path, corpus: Corpus) -> None:
