@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from zoo.console import progress
 from zoo.errors import ZooError
 from zoo.runs import atomic_path
 from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home
@@ -136,7 +137,9 @@ def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
     """Parse ``path`` chunk by chunk, appending float32 rows to ``cache/vectors.f32``."""
     words: list[str] = []
     dim = 0
-    with atomic_path(cache / "vectors.f32") as tmp, open(tmp, "wb") as out:
+    with atomic_path(cache / "vectors.f32") as tmp, open(tmp, "wb") as out, \
+            progress(f"parsing {path.name} (once; later loads are memory-mapped), bytes",
+                     total=None if path.suffix == ".gz" else path.stat().st_size) as advance:
         for first, block in _blocks(path):
             lines = block.split(b"\n")
             if not dim:
@@ -148,6 +151,7 @@ def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
                 chunk_words, values = _tolerant_rows(path, first, lines, dim)
             out.write(values.tobytes())
             words.extend(w.decode("utf-8", "replace") for w in chunk_words)
+            advance(len(block) + 1)  # its lines and the newline that ended it
     return words, dim
 
 
