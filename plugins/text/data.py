@@ -139,22 +139,33 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
     sorted_kept, ids_of_sorted = kept[order], (order + 1).astype(np.int32)
     rare = vocab_size - 1
 
-    def bag(doc_keys: np.ndarray) -> np.ndarray:
-        if not len(sorted_kept):
-            return np.full(min(len(doc_keys), 1), rare, np.int32)
-        at = np.minimum(np.searchsorted(sorted_kept, doc_keys), len(sorted_kept) - 1)
-        return np.unique(np.where(sorted_kept[at] == doc_keys, ids_of_sorted[at], rare))
+    def bags(docs: list[np.ndarray]) -> list[np.ndarray]:
+        """Each document's ids, sorted, with the shared rare id (the largest) at most once: one
+        lookup over the whole split, then a small sort per document."""
+        if not docs:
+            return []
+        flat = np.concatenate(docs)
+        ids = np.full(len(flat), rare, np.int32)
+        if len(sorted_kept):
+            at = np.minimum(np.searchsorted(sorted_kept, flat), len(sorted_kept) - 1)
+            found = sorted_kept[at] == flat
+            ids[found] = ids_of_sorted[at[found]]
+        result = []
+        for doc_ids in np.split(ids, np.cumsum([len(d) for d in docs])[:-1]):
+            doc_ids.sort()
+            result.append(doc_ids[: np.searchsorted(doc_ids, rare) + 1])
+        return result
 
-    def spell(key: int) -> str:
-        digits = []
-        while key:
-            key, digit = divmod(key, base)
-            digits.append(corpus.words[digit - 1])
-        return " ".join(reversed(digits))
-
-    vocabulary: list[str | None] = [None, *(spell(int(k)) for k in kept), None]
+    # Spell each kept n-gram from its key's base-`base` digits, all keys at once.
+    digits, rest = [], kept.copy()
+    while rest.any():
+        rest, digit = np.divmod(rest, base)
+        digits.append(digit)
+    names = np.array(["", *corpus.words], dtype=object)
+    spelled = [" ".join(w for w in gram if w) for gram in zip(*(names[d] for d in reversed(digits)))]
+    vocabulary: list[str | None] = [None, *spelled, None]
     vocabulary += [None] * (vocab_size - len(vocabulary))
-    return {split: [bag(k) for k in docs] for split, docs in keyed.items()}, vocabulary
+    return {split: bags(docs) for split, docs in keyed.items()}, vocabulary
 
 
 def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int,
