@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 
 measure() {  # measure LABEL COMMAND...: install into $work/venv, then print its size and the time taken
   local label="$1"; shift
-  rm -rf "$work/venv"
+  rm -rf "$work/venv" "$work/run"
   python3 -m venv "$work/venv"
   local start=$SECONDS
   (. "$work/venv/bin/activate" && "$@" > "$work/log" 2>&1) || { tail -20 "$work/log"; exit 1; }

@@ -134,6 +134,7 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
             advance(len(docs))
     train_keys = np.concatenate(keyed["train"]) if keyed["train"] else np.zeros(0, np.int64)
     unique, document_frequency = np.unique(train_keys, return_counts=True)
+    del train_keys
     kept = unique[np.argsort(-document_frequency, kind="stable")[: vocab_size - 2]]  # ties: the smaller key
     order = np.argsort(kept)
     sorted_kept, ids_of_sorted = kept[order], (order + 1).astype(np.int32)
@@ -165,7 +166,7 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
     spelled = [" ".join(w for w in gram if w) for gram in zip(*(names[d] for d in reversed(digits)))]
     vocabulary: list[str | None] = [None, *spelled, None]
     vocabulary += [None] * (vocab_size - len(vocabulary))
-    return {split: bags(docs) for split, docs in keyed.items()}, vocabulary
+    return {split: bags(keyed.pop(split)) for split in list(keyed)}, vocabulary  # each split's keys freed once bagged
 
 
 def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int,
@@ -201,13 +202,13 @@ def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validati
         return keras.utils.pad_sequences(clipped, maxlen=maxlen, dtype="int32")  # pre-padding, as the lesson
 
     splits = {}
-    x_train, y_train = pad(ids["train"]), labels["train"]
-    if validation:
+    train, y_train = ids["train"], labels["train"]
+    if validation:  # split the documents, then pad each part: no second copy of the padded array
         order = np.random.default_rng(seed).permutation(len(y_train))
         cut = len(order) - int(round(len(order) * validation))
-        splits["validation"] = Split(x_train[order[cut:]], y_train[order[cut:]])
-        x_train, y_train = x_train[order[:cut]], y_train[order[:cut]]
-    splits = {"train": Split(x_train, y_train), **splits}
+        splits["validation"] = Split(pad([train[i] for i in order[cut:]]), y_train[order[cut:]])
+        train, y_train = [train[i] for i in order[:cut]], y_train[order[:cut]]
+    splits = {"train": Split(pad(train), y_train), **splits}
     if "test" in ids:
         splits["test"] = Split(pad(ids["test"]), labels["test"])
     spec = TextSpec(name=name, task="binary" if len(corpus.classes) == 2 else "multiclass", vocab_size=vocab_size,
