@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.compose import predict_run
 from zoo.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
 from zoo_plugins.text.data import TextSpec, text_folder
 from zoo_plugins.text.embeddings import nb_ratios
@@ -124,7 +123,7 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
     run = zoo.train(config_files=(str(recipe),), out=str(tmp_path / "run"), verbose=0)
     meta = run.read_json("meta.json")
     assert meta["embedding"]["shape"] == [40, 1]
-    positive, negative = predict_run(run, ["great film", "dull acting"])
+    positive, negative = zoo.load_run(run.path).predict(["great film", "dull acting"])
     assert positive["label"] == "pos" and negative["label"] == "neg"
     assert 0.5 < positive["probability"] <= 1 and 0.5 <= negative["probability"] <= 1
     lines = run_cli("predict", str(run.path), "Great: a great film", "yes").stdout.splitlines()

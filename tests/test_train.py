@@ -91,6 +91,32 @@ def test_rebuilding_from_the_saved_recipe_gives_the_same_model(trained, run_cli,
         np.testing.assert_array_equal(a, b)  # same seed, same initial weights
 
 
+def test_a_run_of_a_local_plugin_file_evaluates_and_predicts_with_that_file(run_cli, write_file, tmp_path):
+    plugin = write_file("my.py", """
+        from zoo import hookimpl
+
+        def my_dot(spec, *, n_factors: int = 3):
+            from zoo_plugins.cf.models import cf_bias
+            return cf_bias(spec, n_factors=n_factors)
+
+        @hookimpl
+        def register_models(register):
+            register("my-dot", my_dot)
+    """)
+    recipe = write_file("r.yaml", """
+        extends: synthetic-cf-bias
+        dataset: {n_users: 30, n_items: 20, density: 0.5}
+        model: {use: my-dot}
+        train: {stages: [{epochs: 1}]}
+    """)
+    out = str(tmp_path / "run1")
+    run_cli("--plugin", str(plugin), "train", "-c", str(recipe), "--out", out, "-q")
+    assert run_cli("--plugin", str(plugin), "evaluate", out).stdout.startswith("validation: loss=")
+    prediction = json.loads(run_cli("--plugin", str(plugin), "predict", out, "[1, 2]").stdout)["prediction"]
+    assert 0.5 <= prediction <= 5.0  # the synthetic ratings' scale
+    assert "unknown model 'my-dot'" in run_cli("evaluate", out, code=1).stderr  # without the file
+
+
 def test_an_existing_run_is_not_overwritten_without_force(trained, run_cli):
     before = (trained.path / "metrics.json").read_text()
     result = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(trained.path), code=1)
@@ -201,9 +227,9 @@ def test_a_corrupt_run_file_is_reported(trained, tmp_path):
 
 
 def test_training_recovers_the_planted_item_biases(tmp_path):
-    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "planted"))
-    model = run.load_model()
-    spec = compose.spec_of_run(run, compose.plan_of_run(run))
+    zoo.train("synthetic-cf-bias", out=str(tmp_path / "planted"))
+    saved = zoo.load_run(tmp_path / "planted")
+    spec, model = saved.spec, saved.model
     learned = model.get_layer("item_bias").get_weights()[0][:, 0]
     # Biases are identified up to the dot product's own offset, so compare by correlation.
     correlation = np.corrcoef(learned, spec.planted_item_bias)[0, 1]
@@ -234,11 +260,9 @@ def test_a_plugins_custom_layer_loads_in_a_fresh_process(tmp_path):
     run = zoo.train("example-blobs-mlp", out=str(tmp_path / "custom"), verbose=0, train={"stages": [{"epochs": 1}]})
     code = (
         "import sys\n"
-        "from zoo.runs import Run\n"
-        "from zoo.compose import load_run_model, plan_of_run\n"
-        f"run = Run({str(run.path)!r})\n"
+        "import zoo\n"
         "assert 'zoo_example.layers' not in sys.modules\n"
-        "model = load_run_model(run, plan_of_run(run))\n"
+        f"model = zoo.load_run({str(run.path)!r}).model\n"
         "print(type(model.get_layer('feature_scale')).__name__, 'zoo_example.layers' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

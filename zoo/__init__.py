@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -22,11 +23,11 @@ if TYPE_CHECKING:
     from .compose import Built
     from .recipes import Plan
     from .registry import Registry
-    from .runs import Run
+    from .runs import Run, SavedRun
 
 __all__ = [
     "AmbiguousNameError", "PluginError", "RecipeError", "RunError", "UnknownNameError", "ZooError",
-    "__version__", "build", "hookimpl", "load_plugins", "resolve", "train",
+    "__version__", "build", "hookimpl", "load_plugins", "load_run", "resolve", "train",
 ]
 
 
@@ -60,3 +61,10 @@ def train(name: str | None = None, *, config_files: tuple[str, ...] = (), out: s
     from .compose import train_plan
 
     return train_plan(resolve(name, config_files=config_files, **sections), out=out, force=force, verbose=verbose)
+
+
+def load_run(path: str | os.PathLike[str], registry: Registry | None = None) -> SavedRun:
+    """Load a saved run (plan, spec, model in safe mode) with ``registry`` (default: every installed plugin)."""
+    from .runs import load_run as _load_run
+
+    return _load_run(path, registry if registry is not None else load_plugins())

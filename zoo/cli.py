@@ -3,9 +3,10 @@ once they run: ``zoo --help``, ``list``, ``show`` and ``plugins`` stay free of T
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,17 @@ PLURAL = {f"{kind}s": kind for kind in KINDS}
 def _registry(ctx: click.Context) -> Registry:
     root = ctx.find_root()
     return load_plugins(root.params.get("plugin_files") or (), bool(root.params.get("strict")))
+
+
+def pass_registry(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a plugin's click command to receive the running ``zoo``'s registry (with its
+    ``--plugin`` files and ``--strict``) as its first argument, for ``zoo.runs.load_run``."""
+
+    @functools.wraps(f)
+    def with_registry(*args: Any, **kwargs: Any) -> Any:
+        return f(_registry(click.get_current_context()), *args, **kwargs)
+
+    return with_registry
 
 
 class ZooGroup(click.Group):
@@ -283,12 +295,13 @@ def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
 @click.option("--split", "splits", multiple=True, help="Splits to evaluate (default: validation and test).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def evaluate(run_dir: str, splits: tuple[str, ...], as_json: bool) -> None:
+@pass_registry
+def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json: bool) -> None:
     """Evaluate a saved run on its recipe's data."""
     from .compose import evaluate_run
-    from .runs import Run
+    from .runs import load_run
 
-    results = evaluate_run(Run.open(run_dir), splits or ("validation", "test"))
+    results = evaluate_run(load_run(run_dir, registry), splits or ("validation", "test"))
     if not results:
         raise ZooError(f"the dataset has none of the splits {', '.join(splits or ('validation', 'test'))}")
     if as_json:
@@ -324,14 +337,14 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
 @click.argument("values", nargs=-1)
 @click.option("--input", "input_file", type=click.Path(dir_okay=False, exists=True),
               help="Inputs from a .json, .yaml or .npy file.")
-def predict(run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
+@pass_registry
+def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
     """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
     pairs, for text: the text); one JSON line per input."""
-    from .compose import predict_run
-    from .runs import Run
+    from .runs import load_run
 
     raw = _read_inputs(values, input_file)
-    predictions = predict_run(Run.open(run_dir), raw)
+    predictions = load_run(run_dir, registry).predict(raw)
     inputs = raw if isinstance(raw, list) else [None] * len(predictions)
     for given, prediction in zip(inputs, predictions):
         click.echo(json.dumps({"input": given, "prediction": prediction}))

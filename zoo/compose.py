@@ -29,7 +29,7 @@ from .console import keras_verbose, note
 from .errors import PluginError, RecipeError, RunError, ZooError
 from .params import injected_annotation
 from .recipes import Plan, Stage, TrainConfig
-from .runs import Run, default_run_dir
+from .runs import Run, SavedRun, default_run_dir
 from .specs import Dataset, DatasetSpec, EmbeddingMatrix, Vectors
 
 if TYPE_CHECKING:
@@ -96,7 +96,10 @@ def build_model(plan: Plan, spec: DatasetSpec, embedding: EmbeddingMatrix | None
     keras = import_keras()
     builder = plan.model.load()
     wanted = injected_annotation(builder, 0)
-    if inspect.isclass(wanted) and not isinstance(spec, wanted):
+    # No annotation (or one only a type checker can read) means no check. On Python 3.11
+    # typing.Any is a class, so it is ruled out by name before isinstance is asked.
+    if wanted is not Any and inspect.isclass(wanted) and issubclass(wanted, DatasetSpec) \
+            and not isinstance(spec, wanted):
         raise RecipeError(f"model {plan.model.use!r} needs a {wanted.__name__}, but dataset "
                           f"{plan.dataset.use!r} gives a {type(spec).__name__}; pick a matching dataset")
     args = (spec, embedding) if embedding is not None else (spec,)
@@ -212,14 +215,11 @@ def environment() -> dict[str, Any]:
 
 
 def describe_plugins(plan: Plan) -> dict[str, Any]:
-    from . import load_plugins
-
-    registry = load_plugins()
     used = {}
     for section in ("dataset", "embedding", "model"):
         component = getattr(plan, section)
         if component is not None:
-            plugin = registry.plugins.get(component.entry.plugin)
+            plugin = plan.registry.plugins.get(component.entry.plugin) if plan.registry else None
             used[section] = {"use": component.use, "plugin": component.entry.plugin,
                              "target": component.entry.target_path,
                              "distribution": plugin.distribution if plugin else None,
@@ -384,88 +384,13 @@ def train_plan(plan: Plan, out: str | os.PathLike[str] | None = None, force: boo
 # -- saved runs -----------------------------------------------------------------------------------
 
 
-def plan_of_run(run: Run) -> Plan:
-    from . import load_plugins
-    from .recipes import resolve
-
-    return resolve(None, load_plugins(), config_files=(run.recipe_path,))
-
-
-def import_custom_object_modules(path: Path) -> None:
-    """Import the modules that define a saved model's custom objects, for ``safe_mode`` loading.
-
-    Keras imports only its own packages when it loads a model; a plugin's registered layer must be
-    imported first. Only modules of loaded plugins are imported, never one a file merely names.
-    """
-    import importlib
-    import json
-    import zipfile
-
-    from . import load_plugins
-
-    try:
-        with zipfile.ZipFile(path) as saved:
-            config = json.loads(saved.read("config.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return  # Keras will report what is wrong with the file
-    modules: set[str] = set()
-
-    def collect(node: Any) -> None:
-        if isinstance(node, dict):
-            module = node.get("module")
-            if node.get("registered_name") and isinstance(module, str) and not module.startswith("keras"):
-                modules.add(module)
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(config)
-    packages = {p.module.split(".")[0] for p in load_plugins().plugins.values() if p.source != "file"}
-    packages |= {n for n in sys.modules if n.startswith("zoo_local_plugin_")}
-    for module in sorted(modules):
-        if module.split(".")[0] in packages:
-            importlib.import_module(module)
-
-
-def load_run_model(run: Run, plan: Plan, name: str = "model.keras") -> keras.Model:
-    import_keras()
-
-    def prepare() -> None:
-        plan.model.load()  # the builder's module
-        import_custom_object_modules(run.path / name)  # and the modules of its registered layers
-
-    return run.load_model(name, prepare=prepare)
-
-
-def spec_of_run(run: Run, plan: Plan) -> DatasetSpec:
-    plan.dataset.load()  # defines the spec's class
-    return DatasetSpec.from_dict(run.read_json("spec.json"))
-
-
-def evaluate_run(run: Run, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:
     """Reload the recipe's dataset and evaluate the saved model; warns if the data changed."""
-    plan = plan_of_run(run)
-    model = load_run_model(run, plan)
+    plan, model = saved.plan, saved.model
     dataset = load_dataset(plan)
-    saved = run.read_json("meta.json").get("dataset", {}).get("checksum")
-    if saved and saved != dataset.checksum:
+    checksum = saved.run.read_json("meta.json").get("dataset", {}).get("checksum")
+    if checksum and checksum != dataset.checksum:
         print(f"zoo: warning: the data differs from the data this run was built on "
-              f"(checksum {dataset.checksum[:12]} != {saved[:12]})", file=sys.stderr)
+              f"(checksum {dataset.checksum[:12]} != {checksum[:12]})", file=sys.stderr)
     compile_model(model, plan.train, dataset.spec)
     return evaluate(model, dataset, plan.train.batch_size, splits)
-
-
-def predict_run(run: Run, raw_inputs: Any) -> list[Any]:
-    """Predict on user-facing inputs, in the dataset's own terms both ways
-    (``DatasetSpec.encode_inputs`` and ``decode_outputs``): one decoded prediction per input."""
-    plan = plan_of_run(run)
-    spec = spec_of_run(run, plan)
-    model = load_run_model(run, plan)
-    inputs = spec.encode_inputs(raw_inputs)
-    try:
-        outputs = model.predict(inputs, verbose=0)
-    except (ValueError, TypeError) as exc:
-        raise ZooError(f"the inputs do not fit the model: {str(exc).splitlines()[0]}") from None
-    return spec.decode_outputs(outputs)

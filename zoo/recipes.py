@@ -177,6 +177,8 @@ class Plan:
     model: Component
     train: TrainConfig
     embedding: Component | None = None
+    #: The registry the plan was resolved with: its plugins describe and load what the plan names.
+    registry: Registry | None = field(default=None, repr=False, compare=False)
 
     def to_recipe(self) -> dict[str, Any]:
         """The resolved recipe as plain YAML-ready data (every default filled in)."""
@@ -377,7 +379,7 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
     train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
     return Plan(name=str(recipe.get("name") or name.rpartition(":")[2]), summary=str(recipe.get("summary") or ""),
                 dataset=components["dataset"], model=model, embedding=components["embedding"],  # type: ignore[arg-type]
-                train=train)
+                train=train, registry=registry)
 
 
 def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], target: Any,
@@ -403,10 +405,20 @@ def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], targe
     return {p: checked.get(p, param.default) for p, param in params.items()}
 
 
-def validate_section(owner: str, section: str, values: Mapping[str, Any], target: Any) -> dict[str, Any]:
-    """Check one section's ``{key: value}`` against ``target``'s keyword-only parameters (for commands
-    that call a plugin directly, such as ``zoo embed``); every default filled in."""
-    return _check_section(_Context(owner, prefix=owner), section, values, target, owner, "")
+def component(registry: Registry, kind: str, name: str, settings: Iterable[str] = ()) -> tuple[Any, dict[str, Any]]:
+    """The target registered as ``name`` and its parameters from ``KEY=VALUE`` settings (as ``--set``
+    takes them), checked like a recipe section with every default filled in: for commands that call
+    a plugin directly, such as ``zoo embed neighbors glove film --set path=...``."""
+    try:
+        target = registry.get(kind, name).load()
+    except ZooError as exc:
+        raise RecipeError(f"{kind} {name!r}: {exc}") from None
+    values = YamlMap()
+    for text in settings:
+        path, value = parse_override(text)
+        values = apply_override(values, path, value, f"--set {text}")
+    owner = f"{kind} {name!r}"
+    return target, _check_section(_Context(owner, prefix=owner), kind, values, target, owner, "")
 
 
 def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Registry) -> Component | None:

@@ -5,42 +5,32 @@ Registered through ``register_commands``; Keras and scikit-learn are imported wh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 import numpy as np
 
+from zoo.cli import pass_registry
 from zoo.errors import ZooError
+from zoo.registry import Registry
+from zoo.runs import SavedRun, load_run
 from zoo_plugins.cf.data import RatingsSpec
 
 
-@dataclass
-class TrainedCF:
-    run: Any
-    plan: Any
-    spec: RatingsSpec
-    model: Any
-
-    def layer_weights(self, name: str) -> np.ndarray:
-        names = [layer.name for layer in self.model.layers]
-        if name not in names:
-            raise ZooError(f"this model has no {name!r} layer (layers: {', '.join(names)}); "
-                           f"this command needs a model such as cf-bias")
-        return self.model.get_layer(name).get_weights()[0]
+def load_trained(registry: Registry, run_dir: str) -> SavedRun:
+    """The saved run, which must have been trained on ratings."""
+    saved = load_run(run_dir, registry)
+    if not isinstance(saved.spec, RatingsSpec):
+        raise ZooError(f"{run_dir} was trained on {type(saved.spec).__name__} data; `zoo cf` needs a ratings run")
+    return saved
 
 
-def load_trained(run_dir: str) -> TrainedCF:
-    from zoo.compose import load_run_model, plan_of_run, spec_of_run
-    from zoo.runs import Run
-
-    run = Run.open(run_dir)
-    plan = plan_of_run(run)
-    spec = spec_of_run(run, plan)
-    if not isinstance(spec, RatingsSpec):
-        raise ZooError(f"{run_dir} was trained on {type(spec).__name__} data; `zoo cf` needs a ratings run")
-    return TrainedCF(run, plan, spec, load_run_model(run, plan))
+def layer_weights(saved: SavedRun, name: str) -> np.ndarray:
+    names = [layer.name for layer in saved.model.layers]
+    if name not in names:
+        raise ZooError(f"this model has no {name!r} layer (layers: {', '.join(names)}); "
+                       f"this command needs a model such as cf-bias")
+    return saved.model.get_layer(name).get_weights()[0]
 
 
 def most_rated(spec: RatingsSpec, among: int) -> np.ndarray:
@@ -64,10 +54,11 @@ def cf_group() -> None:
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
 @click.option("--top", default=15, show_default=True, help="How many best and worst movies.")
 @click.option("--among", default=2000, show_default=True, help="Only the N most-rated movies.")
-def biases(run_dir: str, top: int, among: int) -> None:
+@pass_registry
+def biases(registry: Registry, run_dir: str, top: int, among: int) -> None:
     """The best and worst movies by learned bias, among the most-rated."""
-    trained = load_trained(run_dir)
-    bias = trained.layer_weights("item_bias")[:, 0]
+    trained = load_trained(registry, run_dir)
+    bias = layer_weights(trained, "item_bias")[:, 0]
     candidates = most_rated(trained.spec, among)
     ranked = candidates[np.argsort(-bias[candidates], kind="stable")]
     titles = trained.spec.item_titles
@@ -84,7 +75,8 @@ def biases(run_dir: str, top: int, among: int) -> None:
 @click.option("--plot", "plot_axes", help="The two components to scatter, such as 0,2 (default 0,1; 0,0 with --n 1).")
 @click.option("--labels", default=40, show_default=True, help="How many of the most-rated movies to label.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The PNG (default RUN/components.png).")
-def components(run_dir: str, n_components: int, among: int, top: int, plot_axes: str | None, labels: int,
+@pass_registry
+def components(registry: Registry, run_dir: str, n_components: int, among: int, top: int, plot_axes: str | None, labels: int,
                out: str | None) -> None:
     """Principal components of the movie factors: the titles at each end, and a labelled scatter."""
     from sklearn.decomposition import PCA
@@ -92,7 +84,7 @@ def components(run_dir: str, n_components: int, among: int, top: int, plot_axes:
     if n_components < 1:
         raise ZooError(f"--n {n_components}: ask for at least one component")
     plot_axes = plot_axes or ("0,1" if n_components > 1 else "0,0")
-    trained = load_trained(run_dir)
+    trained = load_trained(registry, run_dir)
     try:
         x_axis, y_axis = (int(a) for a in plot_axes.split(","))
     except ValueError:
@@ -100,7 +92,7 @@ def components(run_dir: str, n_components: int, among: int, top: int, plot_axes:
     if not (0 <= x_axis < n_components and 0 <= y_axis < n_components):
         raise ZooError(f"--plot {plot_axes}: components are numbered 0 to {n_components - 1} (see --n)")
     candidates = most_rated(trained.spec, among)
-    factors = trained.layer_weights("item_embedding")[candidates]
+    factors = layer_weights(trained, "item_embedding")[candidates]
     if n_components > min(factors.shape):
         raise ZooError(f"--n {n_components}: at most {min(factors.shape)} components for these factors")
     pca = PCA(n_components=n_components, random_state=0)
@@ -144,11 +136,12 @@ def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tu
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
 @click.option("--user", "user_id", required=True, help="The user's id, as in the dataset.")
 @click.option("--top", default=10, show_default=True, help="How many movies.")
-def recommend(run_dir: str, user_id: str, top: int) -> None:
+@pass_registry
+def recommend(registry: Registry, run_dir: str, user_id: str, top: int) -> None:
     """The movies a user has not rated, by highest predicted rating."""
     from zoo.compose import load_dataset
 
-    trained = load_trained(run_dir)
+    trained = load_trained(registry, run_dir)
     spec = trained.spec
     wanted = next((i for i, uid in enumerate(spec.user_ids) if str(uid) == user_id), None)
     if wanted is None:

@@ -11,46 +11,33 @@ from typing import Any
 
 import click
 
+from zoo.cli import pass_registry
 from zoo.errors import ZooError
+from zoo.recipes import component
+from zoo.registry import Registry
+from zoo.runs import load_run
 
 
-def load_vectors(source: str, settings: tuple[str, ...]) -> Any:
+def load_vectors(registry: Registry, source: str, settings: tuple[str, ...]) -> Any:
     """gensim KeyedVectors from a run directory (its learned embedding) or a registered provider."""
     import numpy as np
     from gensim.models import KeyedVectors
 
     if (Path(source) / "recipe.yaml").is_file():
-        from zoo.compose import load_run_model, plan_of_run, spec_of_run
-        from zoo.runs import Run
-
-        run = Run.open(source)
-        plan = plan_of_run(run)
-        vocabulary = getattr(spec_of_run(run, plan), "vocabulary", None)
-        model = load_run_model(run, plan)
+        saved = load_run(source, registry)
+        vocabulary, model = getattr(saved.spec, "vocabulary", None), saved.model
         if vocabulary is None or "embedding" not in [layer.name for layer in model.layers]:
             raise ZooError(f"{source} has no word embedding to look at (needs a text model with an 'embedding' layer)")
         weights = model.get_layer("embedding").get_weights()[0]
         rows = [i for i, word in enumerate(vocabulary) if word is not None]
         words, vectors = [vocabulary[i] for i in rows], weights[rows]
     else:
-        vectors_obj = _provider_vectors(source, settings)
+        provider, params = component(registry, "embedding", source, settings)
+        vectors_obj = provider(None, **params)  # no dataset: the provider loads from its files
         words, vectors = list(vectors_obj.words), np.asarray(vectors_obj.vectors)
     keyed = KeyedVectors(vector_size=vectors.shape[1])
     keyed.add_vectors(words, vectors)
     return keyed
-
-
-def _provider_vectors(name: str, settings: tuple[str, ...]) -> Any:
-    from zoo import load_plugins
-    from zoo.recipes import apply_override, parse_override, validate_section
-
-    entry = load_plugins().get("embedding", name)
-    section: Any = {}
-    for text in settings:
-        path, value = parse_override(text)
-        section = apply_override(section, path, value, f"--set {text}")
-    params = validate_section(f"embedding {name!r}", "embedding", section, entry.load())
-    return entry.load()(None, **params)  # no dataset: the provider loads from its files
 
 
 def _word(keyed: Any, word: str) -> str:
@@ -77,9 +64,10 @@ _SET = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
 @click.argument("word")
 @click.option("--top", default=10, show_default=True)
 @_SET
-def neighbors(source: str, word: str, top: int, settings: tuple[str, ...]) -> None:
+@pass_registry
+def neighbors(registry: Registry, source: str, word: str, top: int, settings: tuple[str, ...]) -> None:
     """The words nearest to WORD (cosine similarity)."""
-    keyed = load_vectors(source, settings)
+    keyed = load_vectors(registry, source, settings)
     for other, similarity in keyed.most_similar(_word(keyed, word), topn=top):
         click.echo(f"  {similarity:.3f}  {other}")
 
@@ -89,7 +77,9 @@ def neighbors(source: str, word: str, top: int, settings: tuple[str, ...]) -> No
 @click.argument("expression", nargs=-1, required=True)
 @click.option("--top", default=5, show_default=True)
 @_SET
-def analogy(source: str, expression: tuple[str, ...], top: int, settings: tuple[str, ...]) -> None:
+@pass_registry
+def analogy(registry: Registry, source: str, expression: tuple[str, ...], top: int,
+            settings: tuple[str, ...]) -> None:
     """Words nearest to an expression such as: king - man + woman."""
     positive, negative, sign = [], [], "+"
     for token in expression:
@@ -100,7 +90,7 @@ def analogy(source: str, expression: tuple[str, ...], top: int, settings: tuple[
         sign = "+"
     if not positive:
         raise ZooError(f"expected words joined by + and -, such as: king - man + woman. Received: {' '.join(expression)}")
-    keyed = load_vectors(source, settings)
+    keyed = load_vectors(registry, source, settings)
     for other, similarity in keyed.most_similar(positive=[_word(keyed, w) for w in positive],
                                                 negative=[_word(keyed, w) for w in negative], topn=top):
         click.echo(f"  {similarity:.3f}  {other}")
@@ -114,7 +104,9 @@ def analogy(source: str, expression: tuple[str, ...], top: int, settings: tuple[
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="tsne", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default="embedding-map.png", show_default=True)
 @_SET
-def map_command(source: str, count: int, skip: int | None, method: str, out: str, settings: tuple[str, ...]) -> None:
+@pass_registry
+def map_command(registry: Registry, source: str, count: int, skip: int | None, method: str, out: str,
+                settings: tuple[str, ...]) -> None:
     """A labelled 2-D projection of the most frequent words (t-SNE or PCA)."""
     import matplotlib
 
@@ -125,7 +117,7 @@ def map_command(source: str, count: int, skip: int | None, method: str, out: str
 
     from zoo.runs import atomic_path
 
-    keyed = load_vectors(source, settings)
+    keyed = load_vectors(registry, source, settings)
     if skip is None:
         skip = max(0, min(100, len(keyed.index_to_key) - count))
     words = keyed.index_to_key[skip: skip + count]  # providers and runs list words by frequency

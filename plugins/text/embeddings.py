@@ -238,8 +238,9 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
         name = dataset.spec.name if dataset else "(none)"
         raise ZooError(f"dataset {name!r} has no text to train word2vec on; give embedding.path")
     documents = list(dataset.documents())
-    model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
-                     seed=seed, workers=workers)
+    with progress(f"training word2vec on {len(documents):,} documents, {epochs} epochs"):
+        model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
+                         seed=seed, workers=workers)
     checksum = hashlib.sha256(f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}".encode())
     return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest(),
                    scale=scale)
