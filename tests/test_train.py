@@ -177,6 +177,15 @@ def test_freezing_an_unknown_layer_lists_the_layers():
                                "user_embedding, item_embedding, dot, user_bias, item_bias, rating")
 
 
+def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
+    """R² grows as a model improves; its name says nothing of that, so only the metric can tell."""
+    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "r2"), verbose=0,
+                    **small(train={"metrics": ["r2_score"], "monitor": "val_r2_score", "stages": [{"epochs": 4}]}))
+    scores = [row["val_r2_score"] for row in run.read_history()]
+    assert scores[-1] > scores[0]  # it learned, so the first epoch is not the best
+    assert run.read_json("meta.json")["best"]["epoch"] == scores.index(max(scores))
+
+
 def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypatch):
     import keras
 

@@ -3,7 +3,7 @@
 ``import zoo`` is cheap (no TensorFlow); so is registering plugins. The Python API mirrors the CLI::
 
     import zoo
-    model = zoo.build("movielens-cf-bias", model={"n_factors": 32})   # an uncompiled keras.Model
+    model = zoo.build("movielens-cf-bias", model={"n_factors": 32})   # compiled for the first stage
     run = zoo.train("movielens-cf-bias", out="runs/cf")                  # a trained, saved run
 """
 
@@ -48,7 +48,9 @@ def resolve(name: str | None = None, *, config_files: tuple[str, ...] = (), over
 
 
 def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sections: Any) -> keras.Model:
-    """Build (and compile) the recipe's model on its dataset, without training or saving it."""
+    """Build the recipe's model on its dataset and compile it for the recipe's first stage (optimizer,
+    loss, metrics, frozen layers), without training or saving it. The builders themselves return
+    uncompiled models; ``zoo.build`` is the recipe's model ready to ``fit``."""
     from .compose import build_plan
 
     built: Built = build_plan(resolve(name, config_files=config_files, **sections))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import inspect
+import math
 import os
 import platform
 import shutil
@@ -228,8 +229,11 @@ def describe_plugins(plan: Plan) -> dict[str, Any]:
 
 
 def count_params(model: keras.Model) -> dict[str, int]:
-    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
-    total = sum(int(w.numpy().size) for w in model.weights)
+    """Parameter counts from the weights' shapes (no copy of any weight to the host)."""
+    def size(weights: list[Any]) -> int:
+        return sum(math.prod(w.shape) for w in weights)
+
+    trainable, total = size(model.trainable_weights), size(model.weights)
     return {"total": total, "trainable": trainable, "non_trainable": total - trainable}
 
 
@@ -285,22 +289,27 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
             rows.append({"epoch": epoch, "stage": stage, **{k: float(v) for k, v in (logs or {}).items()}})
             run.write_history(rows)
 
-    class BestCheckpoint(keras.callbacks.Callback):
+    class BestCheckpoint(keras.callbacks.EarlyStopping):
         """Saves the best model by ``monitor``, atomically: Keras's ModelCheckpoint writes in place,
-        and an interrupt during that write would leave no good checkpoint at all."""
+        and an interrupt during that write would leave no good checkpoint at all.
+
+        It is an EarlyStopping that never stops, so that "best" follows Keras's own rule (the
+        direction the metric declares, ``mode="auto"``), the same rule early stopping uses.
+        """
 
         def __init__(self) -> None:
-            super().__init__()
-            self.maximize = any(word in monitor for word in ("acc", "auc", "precision", "recall"))
-            best = run.read_json("meta.json").get("best")  # set by an earlier stage, if any
-            self.best = None if best is None else best["value"]
+            super().__init__(monitor=monitor, mode="auto", patience=2**31 - 1)
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            super().on_train_begin(logs)
+            earlier = run.read_json("meta.json").get("best")  # set by an earlier stage, if any
+            self.best = None if earlier is None else earlier["value"]
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            value = (logs or {}).get(monitor)
-            if value is None:
-                return
-            if self.best is None or (value > self.best if self.maximize else value < self.best):
-                self.best = float(value)
+            before = self.best
+            super().on_epoch_end(epoch, logs)
+            if self.best is not None and self.best is not before:  # this epoch improved on the best
+                self.best = float(self.best)
                 run.save_model(self.model, "checkpoints/best.keras")
                 run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
 
