@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zoo.specs import Dataset, DatasetSpec, Split, Vectors
+from zoo.specs import Dataset, DatasetSpec, Split, Vectors, spec_type
 from zoo_plugins.cf.data import RatingsSpec
 
 
@@ -53,3 +53,25 @@ def test_other_outputs_decode_to_numbers():
 def test_predicted_ratings_stay_within_the_scale():
     spec = RatingsSpec(name="r", task="regression", rating_min=0.5, rating_max=5.0)
     assert spec.decode_outputs(np.array([[5.7], [3.25], [-0.1]])) == [5.0, 3.25, 0.5]
+
+
+def test_two_plugins_spec_classes_of_one_name_do_not_collide():
+    from dataclasses import dataclass
+
+    from zoo.errors import ZooError
+    from zoo_plugins.text.data import TextSpec as BuiltinTextSpec
+
+    @dataclass
+    class TextSpec(DatasetSpec):  # a third party's spec of the same name, defined after the built-in's
+        words: int = 0
+
+    theirs = TextSpec(name="t", task="binary", words=3)
+    ours = BuiltinTextSpec(name="t", task="binary", classes=["a", "b"])
+    assert ours.to_dict()["type"] == "zoo_plugins.text.data:TextSpec"
+    assert DatasetSpec.from_dict(theirs.to_dict()) == theirs
+    assert DatasetSpec.from_dict(ours.to_dict()) == ours
+    try:
+        with pytest.raises(ZooError, match="spec type 'TextSpec' is defined by more than one plugin"):
+            DatasetSpec.from_dict({**ours.to_dict(), "type": "TextSpec"})  # a run saved before types named modules
+    finally:
+        del DatasetSpec._types[spec_type(TextSpec)]  # the rest of the session has one TextSpec again

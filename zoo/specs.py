@@ -7,7 +7,8 @@ TensorFlow.
 
 Spec subclasses are dataclasses; they are saved as ``spec.json`` in every run (so ``zoo predict``
 can speak in the dataset's own ids and words without reloading the data) and restored by the
-``type`` field, which names a registered subclass, never an import path.
+``type`` field, ``module:ClassName`` of a subclass already defined, which is looked up, never
+imported.
 """
 
 from __future__ import annotations
@@ -46,22 +47,32 @@ class DatasetSpec:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        DatasetSpec._types[cls.__name__] = cls
+        DatasetSpec._types[spec_type(cls)] = cls  # a module redefining its own class replaces it
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {', '.join(TASKS)}. Received: task={self.task!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": type(self).__name__, **dataclasses.asdict(self)}
+        return {"type": spec_type(type(self)), **dataclasses.asdict(self)}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> DatasetSpec:
+        """The spec saved by ``to_dict``; its class must be defined already (the zoo loads the
+        run's dataset plugin first). The type is a key, never imported from."""
         data = dict(data)
         kind = data.pop("type", "DatasetSpec")
-        cls = DatasetSpec._types.get(kind, DatasetSpec if kind == "DatasetSpec" else None)
+        if kind == "DatasetSpec":
+            return DatasetSpec(**data)
+        cls = DatasetSpec._types.get(kind)
+        if cls is None and ":" not in kind:  # a run saved before types named their module
+            same = [c for c in DatasetSpec._types.values() if c.__name__ == kind]
+            if len(same) > 1:
+                raise ZooError(f"spec type {kind!r} is defined by more than one plugin "
+                               f"({', '.join(spec_type(c) for c in same)}); edit spec.json's type to name one")
+            cls = same[0] if same else None
         if cls is None:
-            raise ZooError(f"spec type {kind!r} is not known; import the plugin that defines it")
+            raise ZooError(f"spec type {kind!r} is not known; install or load the plugin that defines it")
         return cls(**data)
 
     # Hooks for the zoo's generic commands and tests; subclasses override what applies.
@@ -99,6 +110,11 @@ def decode_class(classes: Sequence[str], probabilities: Sequence[float]) -> dict
     """``{"label": the most likely class, "probability": its probability}``."""
     best = int(np.argmax(probabilities))
     return {"label": classes[best], "probability": round(float(probabilities[best]), 6)}
+
+
+def spec_type(cls: type[DatasetSpec]) -> str:
+    """``module:ClassName``: unique across plugins, so that two plugins' ``TextSpec`` never collide."""
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 @dataclass
