@@ -1,11 +1,17 @@
-"""Which packages ship: found, never listed by hand, so a new built-in plugin cannot be left out.
+"""What ships: the packages, found, never listed by hand, and the built-in plugins' entry points,
+read from registry.yaml, the one place that declares them.
 
 The core is ``zoo``; every package under ``plugins/`` installs as ``zoo_plugins.<name>`` (``plugins``
 is too generic a top-level import name to take). Everything else about the distribution is in
 pyproject.toml; tests/test_wheel.py builds the wheel and checks it holds every declared module.
 """
 
+from pathlib import Path
+
+import yaml
 from setuptools import find_packages, setup
+
+builtins = yaml.safe_load((Path(__file__).parent / "registry.yaml").read_text(encoding="utf-8"))["plugins"]
 
 setup(
     packages=[
@@ -14,4 +20,9 @@ setup(
         *(f"zoo_plugins.{name}" for name in find_packages("plugins")),
     ],
     package_dir={"zoo_plugins": "plugins"},
+    # The built-in plugins come in through the same entry-point group as any third party's.
+    entry_points={
+        "console_scripts": ["zoo = zoo.cli:main"],
+        "zoo": [f"{name} = {module}" for name, module in builtins.items()],
+    },
 )

@@ -10,10 +10,10 @@ model    cf-bias            cf      Dot product of user and item embeddings plus
 model    cf-nn              cf      Concatenated user and item embeddings through a dropout-regularised dense layer.
 dataset  movielens          cf      MovieLens ratings (ml-latest-small, ml-100k, ml-1m) from a folder, zip or GroupLens.
 dataset  synthetic-ratings  cf      SYNTHETIC ratings from planted user/item factors and biases (offline demos, tests).
-recipe   movielens-cf-best  zoo     cf-bias with its output squashed into the rating range, Adam 2e-3, batch 256, early stopping on val_mse.
-recipe   movielens-cf-bias  zoo     The lesson's dot-product model with biases on MovieLens (50 factors, L2 1e-4, Adam 1e-3, batch 64).
-recipe   movielens-cf-nn    zoo     The lesson's neural-net collaborative filter on MovieLens.
-recipe   synthetic-cf-bias  zoo     Dot-product collaborative filtering with biases on SYNTHETIC planted-factor ratings (offline demo).
+recipe   movielens-cf-best  cf      cf-bias with its output squashed into the rating range, Adam 2e-3, batch 256, early stopping on val_mse.
+recipe   movielens-cf-bias  cf      The lesson's dot-product model with biases on MovieLens (50 factors, L2 1e-4, Adam 1e-3, batch 64).
+recipe   movielens-cf-nn    cf      The lesson's neural-net collaborative filter on MovieLens.
+recipe   synthetic-cf-bias  cf      Dot-product collaborative filtering with biases on SYNTHETIC planted-factor ratings (offline demo).
 """
 
 
@@ -88,8 +88,8 @@ def test_plugins(run_cli):
     lines = run_cli("plugins").stdout.splitlines()
     assert lines[0].split() == ["NAME", "SOURCE", "DISTRIBUTION", "VERSION", "HOOKS"]
     rows = {line.split(None, 4)[0]: line.split(None, 4)[1:] for line in lines[1:]}
-    assert rows["cf"] == ["builtin", "keras-zoo", "0.1.0", "commands, datasets, models"]
-    assert rows["zoo"] == ["builtin", "keras-zoo", "0.1.0", "recipes"]
+    assert rows["cf"] == ["builtin", "keras-zoo", "0.1.0", "commands, datasets, models, recipes"]
+    assert "zoo" not in rows
     assert rows["example"] == ["entrypoint", "zoo-example-plugin", "0.1.0", "commands, datasets, models, recipes"]
     assert lines[-1].startswith("example  entrypoint")  # built-ins first, then entry points
 

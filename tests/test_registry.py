@@ -23,13 +23,15 @@ def test_builtins_entry_points_and_files_are_all_discovered(write_file):
     path = write_file("local_plug.py", MODEL_PLUGIN.format(name="local-model", stem="local_plug", alias="lm"))
     registry = discover([path])
     sources = {p.name: (p.source, p.distribution) for p in registry.plugins.values()}
-    assert sources["cf"] == ("builtin", "keras-zoo")  # named in registry.yaml
-    assert sources["zoo"] == ("builtin", "keras-zoo")  # registry.yaml's recipes
+    assert sources["cf"] == ("builtin", "keras-zoo")  # keras-zoo's own entry point, from registry.yaml
+    assert "zoo" not in sources  # no stand-in plugin: each built-in registers its own recipes
+    assert list(sources)[:2] == ["cf", "text"]  # the built-ins load first
     assert sources["example"] == ("entrypoint", "zoo-example-plugin")  # the examples/ package
     assert sources["local_plug"] == ("file", None)
     assert registry.get("model", "local-model").plugin == "local_plug"
     assert registry.get("model", "lm").name == "local-model"  # an alias
-    assert registry.get("recipe", "synthetic-cf-bias").plugin == "zoo"
+    assert registry.get("recipe", "synthetic-cf-bias").plugin == "cf"
+    assert registry.get("recipe", "imdb-dense").plugin == "text"
     assert registry.plugins["example"].hooks == [
         "register_commands", "register_datasets", "register_models", "register_recipes"]
 
@@ -38,6 +40,25 @@ def test_plugin_files_from_the_environment(write_file, monkeypatch):
     path = write_file("env_plug.py", MODEL_PLUGIN.format(name="env-model", stem="env_plug", alias="em"))
     monkeypatch.setenv("ZOO_PLUGIN_FILES", str(path))
     assert load_plugins().get("model", "env-model").plugin == "env_plug"
+
+
+def test_the_builtins_are_declared_once_in_registry_yaml():
+    """registry.yaml names them; setup.py makes them entry points; nothing else does (the core
+    names no plugin package)."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    declared = yaml.safe_load((root / "registry.yaml").read_text())["plugins"]
+    assert declared == {"cf": "zoo_plugins.cf", "text": "zoo_plugins.text"}
+    assert "entry-points.zoo" not in (root / "pyproject.toml").read_text()
+    assert not [f.name for f in (root / "zoo").glob("*.py") if "zoo_plugins" in f.read_text()]
+    registry = discover()
+    assert {n: p.module for n, p in registry.plugins.items() if p.source == "builtin"} == declared
+    for plugin in declared:  # every recipe registry.yaml lists under a plugin is that plugin's
+        listed = yaml.safe_load((root / "registry.yaml").read_text())["recipes"][plugin]
+        assert {e.name for e in registry.entries("recipe") if e.plugin == plugin} == set(listed)
 
 
 def test_builtins_declared_as_entry_points_load_once():

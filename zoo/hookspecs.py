@@ -1,8 +1,8 @@
 """Every hook a zoo plugin can implement. The docstrings are the plugin author's contract.
 
 A plugin is a module (or any object) with functions marked ``@zoo.hookimpl`` and named after the
-hooks below. It is found through the ``zoo`` entry-point group, through ``registry.yaml`` (the
-built-ins), or as a local file (``zoo --plugin path.py`` or ``ZOO_PLUGIN_FILES``).
+hooks below. It is found through the ``zoo`` entry-point group (the built-ins too), or as a local
+file (``zoo --plugin path.py`` or ``ZOO_PLUGIN_FILES``).
 
 Registering is cheap and lazy: a plugin gives names, summaries and *targets*, as
 ``"package.module:function"`` strings or callables. The module holding a target is imported only

@@ -1,9 +1,10 @@
 """Plugin discovery and lookup by name.
 
-Discovery order: the built-in plugin modules named in ``registry.yaml`` (and its recipes), then the
-``zoo`` entry-point group, then local plugin files (``--plugin path.py`` or ``ZOO_PLUGIN_FILES``,
-paths separated by ``os.pathsep``). ``ZOO_LOAD_PLUGINS`` (comma-separated entry-point or
-distribution names; empty for none) restricts which installed third-party plugins load.
+Discovery order: the ``zoo`` entry-point group, keras-zoo's own plugins first (the built-ins, which
+its ``registry.yaml`` declares), then local plugin files (``--plugin path.py`` or
+``ZOO_PLUGIN_FILES``, paths separated by ``os.pathsep``). ``ZOO_LOAD_PLUGINS`` (comma-separated
+entry-point or distribution names; empty for none) restricts which installed third-party plugins
+load. The core names no plugin package and reads no plugin file of its own.
 
 Each plugin is imported and each of its hooks is called on its own, so a broken plugin is reported
 (stderr and ``zoo plugins``) while everything else keeps working; ``strict=True`` makes it fatal.
@@ -27,7 +28,7 @@ from typing import Any
 
 import pluggy
 
-from . import __version__, hookspecs
+from . import hookspecs
 from .errors import AmbiguousNameError, PluginError, UnknownNameError, ZooError, did_you_mean
 
 #: kind -> the hook that registers it
@@ -240,39 +241,6 @@ class Registry:
                 self._fail(plugin, exc, strict)
 
 
-class _RegistryRecipes:
-    """The recipes of ``registry.yaml``, registered through the public hook like any plugin's."""
-
-    def __init__(self, recipes: Mapping[str, Any]) -> None:
-        self.recipes = recipes
-
-    @hookspecs.hookimpl
-    def register_recipes(self, register: hookspecs.Register) -> None:
-        for name, recipe in self.recipes.items():
-            register(name, recipe)
-
-
-def registry_file() -> Path:
-    """``registry.yaml``: inside the installed ``zoo_plugins`` package, or the source checkout's."""
-    try:
-        packaged = Path(str(importlib.resources.files("zoo_plugins") / "registry.yaml"))
-        if packaged.is_file():
-            return packaged
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "registry.yaml"
-
-
-def read_registry_file(path: Path) -> tuple[list[str], dict[str, Any]]:
-    """The built-in plugin modules and the named recipes of a ``registry.yaml``."""
-    from .recipes import load_yaml  # recipes imports registry lazily too; keep the cycle shallow
-
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ZooError(f"{path}: expected a mapping with 'plugins' and 'recipes'")
-    return list(data.get("plugins") or []), dict(data.get("recipes") or {})
-
-
 def _import_module_plugin(name: str, source: str, module: str, dist: str | None, version: str | None,
                           registry: Registry, strict: bool, loader: Callable[[], Any]) -> None:
     plugin = Plugin(name=name, source=source, module=module, distribution=dist, version=version)
@@ -305,23 +273,25 @@ def _allowed(names: Iterable[str]) -> bool:
     return any(n in wanted for n in names)
 
 
-def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool = False) -> Registry:
-    """Build a fresh registry from the built-ins, the entry points and local plugin files."""
-    registry = Registry()
-    builtin_modules, recipes = read_registry_file(registry_file())
-    for module in builtin_modules:
-        _import_module_plugin(module.rpartition(".")[2], "builtin", module, DISTRIBUTION, __version__,
-                              registry, strict, lambda m=module: importlib.import_module(m))
+def _is_builtin(ep: importlib.metadata.EntryPoint) -> bool:
+    """An entry point of keras-zoo's own distribution: a built-in plugin."""
+    return ep.dist is not None and re.sub(r"[-_.]+", "-", ep.dist.name).lower() == DISTRIBUTION
 
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+
+def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool = False) -> Registry:
+    """Build a fresh registry from the entry points (keras-zoo's own first) and local plugin files."""
+    registry = Registry()
+    entry_points = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: not _is_builtin(ep))
+    for ep in entry_points:
         dist = ep.dist.name if ep.dist else None
-        if ep.value in builtin_modules:
-            continue  # a built-in, declared in both places on purpose
-        if not _allowed([ep.name, dist or ""]):
+        builtin = _is_builtin(ep)
+        if not builtin and not _allowed([ep.name, dist or ""]):
             continue
+        if ep.name in registry.plugins and registry.plugins[ep.name].module == ep.value:
+            continue  # the same distribution seen twice on sys.path (an editable and a built copy)
         name = ep.name if ep.name not in registry.plugins else f"{dist}.{ep.name}"
-        _import_module_plugin(name, "entrypoint", ep.value, dist, ep.dist.version if ep.dist else None,
-                              registry, strict, ep.load)
+        _import_module_plugin(name, "builtin" if builtin else "entrypoint", ep.value, dist,
+                              ep.dist.version if ep.dist else None, registry, strict, ep.load)
 
     env_files = [p for p in os.environ.get("ZOO_PLUGIN_FILES", "").split(os.pathsep) if p]
     for file in [*env_files, *plugin_files]:
@@ -329,8 +299,6 @@ def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool =
         _import_module_plugin(path.stem, "file", str(path), None, None, registry, strict,
                               lambda p=path: _load_file(p))
 
-    registry._add_plugin(_RegistryRecipes(recipes),
-                         Plugin("zoo", "builtin", "registry.yaml", DISTRIBUTION, __version__), strict)
     registry._call_register_hooks(strict)
     return registry
 

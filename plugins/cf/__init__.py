@@ -20,6 +20,13 @@ def register_datasets(register):
 
 
 @hookimpl
+def register_recipes(register):
+    from zoo_plugins import register_recipes_of
+
+    register_recipes_of("cf", register)
+
+
+@hookimpl
 def register_commands(cli):
     from zoo_plugins.cf.analysis import cf_group  # click and numpy only; Keras loads when a command runs
 

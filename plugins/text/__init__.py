@@ -38,6 +38,13 @@ def register_datasets(register):
 
 
 @hookimpl
+def register_recipes(register):
+    from zoo_plugins import register_recipes_of
+
+    register_recipes_of("text", register)
+
+
+@hookimpl
 def register_commands(cli):
     from zoo_plugins.text.commands import embed_group  # click only; gensim and Keras load when a command runs
 
