@@ -94,6 +94,18 @@ def test_train_epochs_sets_a_one_stage_recipe(registry):
         "train.stages.N.epochs (N from 0 to 1)")
 
 
+def test_a_recipe_version_is_its_own_and_recorded(registry, write_file):
+    assert resolve("imdb-multi-cnn", registry).to_recipe()["version"] == 2  # whole-word dropout since 2
+    assert resolve("imdb-cnn", registry).version == 1
+    path = write_file("mine.yaml", """
+        extends: imdb-multi-cnn
+        dataset: {vocab_size: 100}
+    """)
+    assert resolve(None, registry, config_files=[path]).version == 1  # a child starts its own count
+    assert error_of(registry, "synthetic-cf-bias", overrides=["version=0"]) == (
+        "--set version=0: version: expected a whole number from 1. Received: 0")
+
+
 def test_set_use_drops_the_old_components_parameters(registry):
     plan = resolve("synthetic-cf-bias", registry, overrides=["model.use=cf-nn"])
     assert plan.model.params["hidden"] == 70
@@ -178,7 +190,7 @@ def test_unknown_section_and_missing_sections(registry, write_file):
     """)
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: modle: unknown recipe section; did you mean 'model'? "
-        f"(sections: name, summary, tags, extends, dataset, embedding, model, train)")
+        f"(sections: name, version, summary, tags, extends, dataset, embedding, model, train)")
     path = write_file("s.yaml", "dataset: {use: synthetic-ratings}\n")
     assert error_of(registry, config_files=[path]) == (
         "recipe 's': model: missing; add a 'model: {use: NAME}' section (see `zoo list models`)")

@@ -24,7 +24,7 @@ from .params import check_value, injected_parameters, recipe_parameters
 if TYPE_CHECKING:
     from .registry import Entry, Registry
 
-SECTIONS = ("name", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
+SECTIONS = ("name", "version", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
 COMPONENTS = ("dataset", "embedding", "model")  # each section is named after the kind it uses
 
 
@@ -177,12 +177,14 @@ class Plan:
     model: Component
     train: TrainConfig
     embedding: Component | None = None
+    #: Raised whenever the recipe's behaviour changes under the same name; recorded in recipe.yaml.
+    version: int = 1
     #: The registry the plan was resolved with: its plugins describe and load what the plan names.
     registry: Registry | None = field(default=None, repr=False, compare=False)
 
     def to_recipe(self) -> dict[str, Any]:
         """The resolved recipe as plain YAML-ready data (every default filled in)."""
-        recipe: dict[str, Any] = {"name": self.name, "summary": self.summary}
+        recipe: dict[str, Any] = {"name": self.name, "version": self.version, "summary": self.summary}
         for section in COMPONENTS:
             component = getattr(self, section)
             if component is not None:
@@ -335,7 +337,7 @@ def _expand(name: str, recipe: Mapping[str, Any], registry: Registry, local: Map
         raise RecipeError(f"{_where(recipe, 'extends') or f'recipe {name!r}'}: extends: {exc}") from None
     own = YamlMap({k: v for k, v in recipe.items() if k != "extends"})
     own.where = dict(getattr(recipe, "where", {}))
-    for key in ("summary", "tags", "name"):
+    for key in ("summary", "tags", "name", "version"):
         base.pop(key, None)  # a child does not inherit its parent's identity
     return merge(base, own)
 
@@ -377,7 +379,11 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
         raise ctx.error(_where(recipe, "embedding"), "embedding",
                         f"model {model.use!r} takes no embedding; remove the embedding section")
     train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
+    version = recipe.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ctx.error(_where(recipe, "version"), "version", f"expected a whole number from 1. Received: {version!r}")
     return Plan(name=str(recipe.get("name") or name.rpartition(":")[2]), summary=str(recipe.get("summary") or ""),
+                version=version,
                 dataset=components["dataset"], model=model, embedding=components["embedding"],  # type: ignore[arg-type]
                 train=train, registry=registry)
 
