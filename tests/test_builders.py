@@ -44,8 +44,8 @@ def test_builder_builds_saves_and_loads_safely(entry, tmp_path):
 def test_builder_rejects_bad_arguments_before_building(entry):
     builder = entry.load()
     spec = injected_annotation(builder, 0).example()
-    first_int = next((name for name, value in entry.tiny.items() if isinstance(value, int)), None)
-    if first_int is None:
-        pytest.skip("no integer size parameter in tiny to make invalid")
-    with pytest.raises(ValueError, match=rf"{first_int}.*Received: .*{first_int}=-1"):
-        builder(spec, **{**entry.tiny, first_int: -1})
+    first = next((name for name, value in entry.tiny.items()
+                  if isinstance(value, (int, float)) and not isinstance(value, bool)), None)
+    assert first is not None, f"{entry.name}: give `tiny` a size or scale parameter, for this test to make invalid"
+    with pytest.raises(ValueError, match=rf"{first}.*Received: .*{first}=-1"):
+        builder(spec, **{**entry.tiny, first: -1})

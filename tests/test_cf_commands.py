@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zoo
+from zoo.compose import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +41,19 @@ def test_one_component_plots_against_itself(cf_run, run_cli, tmp_path):
 
 
 def test_recommend_excludes_what_the_user_rated(cf_run, run_cli):
-    out = run_cli("cf", "recommend", str(cf_run.path), "--user", "3", "--top", "4").stdout.splitlines()
-    assert out[0].startswith("user 3: ") and len(out) == 5
-    spec = cf_run.read_json("spec.json")
-    assert all(spec["rating_min"] <= float(line.split()[0]) <= spec["rating_max"] for line in out[1:])
+    saved = zoo.load_run(cf_run.path)
+    train = load_dataset(saved.plan).splits["train"]
+    user = saved.spec.user_ids.index(3)
+    rated = {saved.spec.item_titles[i] for i in train.x["item"][train.x["user"] == user]}
+    everything = saved.spec.n_items
+    out = run_cli("cf", "recommend", str(cf_run.path), "--user", "3", "--top", str(everything)).stdout.splitlines()
+    assert out[0] == f"user 3: {len(rated)} movies rated in training; top {everything - len(rated)} of " \
+                     f"{everything - len(rated)} unseen"
+    listed = [line.split(None, 1) for line in out[1:]]
+    titles, ratings = [t for _, t in listed], [float(r) for r, _ in listed]
+    assert set(titles) == set(saved.spec.item_titles) - rated  # every unseen movie, and no rated one
+    assert ratings == sorted(ratings, reverse=True)
+    assert all(saved.spec.rating_min <= r <= saved.spec.rating_max for r in ratings)
     assert run_cli("cf", "recommend", str(cf_run.path), "--user", "999", code=1).stderr == (
         "Error: user id '999' was never seen in training; ids run from 0 to 79 (80 users)\n")
 

@@ -230,9 +230,23 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
 
 
 def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
-    root = tiny_corpus(tmp_path / "corpus", copies=2)
+    """The neighbours of a run's word are its embedding rows ranked by cosine similarity."""
+    root = tmp_path / "corpus"
+    words = "good bad film plot acting music story ending scene actor".split()
+    for i in range(40):  # each review names three of the ten words, so that every word gets an id
+        for split in ("train", "test"):
+            folder = root / split / ("pos" if i % 2 else "neg")
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{i}.txt").write_text(" ".join(words[(i + k) % 10] for k in range(3)))
     run = zoo.train("imdb-dense", out=str(tmp_path / "run"), verbose=0,
-                    dataset={"use": "text-folder", "path": str(root), "vocab_size": 6, "maxlen": 3, "validation": 0.0},
+                    dataset={"use": "text-folder", "path": str(root), "vocab_size": 12, "maxlen": 3, "validation": 0.0},
                     model={"embedding_dim": 4, "hidden": 2}, train={"early_stopping": None, "stages": [{"epochs": 1}]})
-    out = run_cli("embed", "neighbors", str(run.path), "film", "--top", "2").stdout
-    assert len(out.splitlines()) == 2 and {line.split()[1] for line in out.splitlines()} <= {"good", "bad"}
+    saved = zoo.load_run(run.path)
+    vocabulary = saved.spec.vocabulary
+    rows = {w: saved.model.get_layer("embedding").get_weights()[0][i] for i, w in enumerate(vocabulary) if w}
+    assert set(rows) == set(words)
+    unit = {w: v / np.linalg.norm(v) for w, v in rows.items()}
+    expected = sorted(((float(unit["film"] @ unit[w]), w) for w in rows if w != "film"), reverse=True)[:3]
+    out = run_cli("embed", "neighbors", str(run.path), "film", "--top", "3").stdout.splitlines()
+    assert [line.split()[1] for line in out] == [w for _, w in expected]
+    assert [float(line.split()[0]) for line in out] == pytest.approx([s for s, _ in expected], abs=1e-3)

@@ -255,6 +255,10 @@ def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
 @pytest.mark.skipif(os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
                     reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)")
 def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
+    plan = zoo.resolve("synthetic-cf-bias", **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
+    built = compose.build_plan(plan)
+    # The model's variables were made under the strategy, not merely beside it.
+    assert {type(v.value).__name__ for v in built.model.trainable_variables} == {"MirroredVariable"}
     run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "mirrored"),
                     **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
     assert run.read_recipe()["train"]["distribute"] == "mirrored"
