@@ -15,8 +15,10 @@ DATA_DIR = os.environ.get("ZOO_DATA_DIR")
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs land in the test's own folder; no plugin selection leaks in from the environment."""
+    """Runs and the data home (caches, downloads) land in the test's own folder; no plugin selection
+    or backend setting leaks in from the environment beyond KERAS_BACKEND."""
     monkeypatch.setenv("ZOO_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("ZOO_PLUGIN_FILES", raising=False)
     monkeypatch.delenv("ZOO_LOAD_PLUGINS", raising=False)
     monkeypatch.chdir(tmp_path)

@@ -28,11 +28,6 @@ def tiny_corpus(root: Path, copies: int) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def _own_data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
-
-
 def dataset(vocabulary=(None, "the", "good", "zebra", "film", None), documents=None) -> Dataset:
     spec = TextSpec(name="t", task="binary", vocab_size=len(vocabulary), maxlen=4, vocabulary=list(vocabulary),
                     classes=["neg", "pos"])

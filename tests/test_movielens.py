@@ -128,8 +128,7 @@ def test_missing_data_says_where_to_put_it(tmp_path, monkeypatch):
         movielens(path=str(empty))
 
 
-def test_the_data_home_is_used_when_no_path_is_given(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+def test_the_data_home_is_used_when_no_path_is_given(tmp_path):
     write_100k(tmp_path / "home" / "movielens" / "ml-100k")
     assert movielens(release="ml-100k").spec.n_users == 4
 
@@ -162,7 +161,6 @@ def test_offline_without_a_local_copy_says_which_file_to_put_where(tmp_path, mon
     def offline(*args, **kwargs):
         raise Exception("URL fetch failure: no network")
 
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(keras.utils, "get_file", offline)
     with pytest.raises(ZooError) as info:
         movielens(release="ml-1m")

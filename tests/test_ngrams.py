@@ -27,11 +27,6 @@ TEXTS = {
 VOCABULARY = [None, "great", "a", "acting", "dull", "film", "great great", "great acting", "great film", None]
 
 
-@pytest.fixture(autouse=True)
-def _own_data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
-
-
 def write_corpus(root: Path, copies: int = 1) -> Path:
     for (split, label), texts in TEXTS.items():
         folder = root / split / label

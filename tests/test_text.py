@@ -32,11 +32,6 @@ def write_corpus(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def _own_data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))  # the corpus cache
-
-
 def test_tokenizer_drops_breaks_and_splits_punctuation_like_the_keras_index():
     assert tokenize("Great film.<br /><br />DON'T miss it--really!") == ["great", "film", "don't", "miss", "it", "really"]
     assert tokenize("well-made (1999)") == ["well", "made", "1999"]
