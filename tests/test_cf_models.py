@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from zoo_plugins.cf.data import RatingsSpec
 from zoo_plugins.cf.models import cf_bias, cf_nn
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from zoo_plugins.text.data import TextSpec
+from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 
 import zoo
 from zoo.errors import ZooError
 from zoo.specs import Dataset, Split
-from zoo_plugins.text.data import TextSpec
-from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 
 GLOVE = "the 0.1 0.2 0.3\nfilm 1 2 3\ngood -1.5 0.5 2e-1\nbad 0 0 -1\n"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from zoo_plugins.cf.movielens import movielens
 
 from zoo.errors import ZooError
-from zoo_plugins.cf.movielens import movielens
 
 # (user, movie, rating, timestamp); ids are sparse on purpose
 RATINGS = [(1, 10, 4.0, 100), (1, 30, 3.5, 300), (1, 20, 5.0, 200), (7, 10, 2.0, 150),

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import zoo
-from zoo.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
 from zoo_plugins.text.data import TextSpec, text_folder
 from zoo_plugins.text.embeddings import nb_ratios
 from zoo_plugins.text.models import text_nb_logistic
+
+import zoo
+from zoo.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
 
 TEXTS = {
     ("train", "pos"): ["A great film.", "Great, great acting!"],
@@ -129,7 +129,6 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
 @pytest.mark.realdata
 def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
     import keras
-
     from zoo_plugins.text.data import _documents, imdb
 
     reviews = imdb(path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), ngrams=2, vocab_size=200_000, maxlen=2000,

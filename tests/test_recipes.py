@@ -117,7 +117,7 @@ def test_python_overrides(registry):
 
 
 def test_resolved_recipe_round_trips(registry, write_file):
-    from zoo.recipes import dump_recipe
+    from zoo.plan import dump_recipe
 
     first = resolve("synthetic-cf-nn", registry).to_recipe()
     path = write_file("resolved.yaml", dump_recipe(first))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from zoo_plugins.cf.data import RatingsSpec
 
 from zoo.specs import Dataset, DatasetSpec, Split, Vectors, spec_type
-from zoo_plugins.cf.data import RatingsSpec
 
 
 def test_vectors_align_to_a_vocabulary_with_a_zero_padding_row():
@@ -58,8 +58,9 @@ def test_predicted_ratings_stay_within_the_scale():
 def test_two_plugins_spec_classes_of_one_name_do_not_collide():
     from dataclasses import dataclass
 
-    from zoo.errors import ZooError
     from zoo_plugins.text.data import TextSpec as BuiltinTextSpec
+
+    from zoo.errors import ZooError
 
     @dataclass
     class TextSpec(DatasetSpec):  # a third party's spec of the same name, defined after the built-in's

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from zoo.errors import ZooError
 from zoo_plugins.text.data import TextSpec, imdb, text_folder, tokenize
 from zoo_plugins.text.models import text_cnn, text_dense, text_multi_cnn
+
+from zoo.errors import ZooError
 
 REVIEWS = {
     ("train", "pos"): ["A great film.<br /><br />Great acting!", "Great, moving story; don't miss it."],

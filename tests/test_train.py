@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import compose
+from zoo import compose, training
 from zoo.errors import RecipeError, RunError
 from zoo.runs import Run, write_atomic
 
@@ -189,15 +189,15 @@ def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
 def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypatch):
     import keras
 
-    real_callbacks = compose._callbacks
+    real_callbacks = training._callbacks
 
     class InterruptAfterTwoEpochs(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(compose, "_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
-    with pytest.raises(compose.Interrupted, match="interrupted after 2 epoch"):
+    monkeypatch.setattr(training, "_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
+    with pytest.raises(training.Interrupted, match="interrupted after 2 epoch"):
         zoo.train("synthetic-cf-bias", out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
     run = Run.open(tmp_path / "stopped")
     assert run.read_json("meta.json")["status"] == "interrupted"

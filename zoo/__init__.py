@@ -12,16 +12,22 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
-from .errors import AmbiguousNameError, PluginError, RecipeError, RunError, UnknownNameError, ZooError  # noqa: E402
+from ._version import __version__
+from .errors import (  # noqa: E402
+    AmbiguousNameError,
+    PluginError,
+    RecipeError,
+    RunError,
+    UnknownNameError,
+    ZooError,
+)
 from .hookspecs import hookimpl  # noqa: E402
 
 if TYPE_CHECKING:
     import keras
 
     from .compose import Built
-    from .recipes import Plan
+    from .plan import Plan
     from .registry import Registry
     from .runs import Run, SavedRun
 
@@ -60,7 +66,7 @@ def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sect
 def train(name: str | None = None, *, config_files: tuple[str, ...] = (), out: str | None = None,
           force: bool = False, verbose: int | str = "auto", **sections: Any) -> Run:
     """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``)."""
-    from .compose import train_plan
+    from .training import train_plan
 
     return train_plan(resolve(name, config_files=config_files, **sections), out=out, force=force, verbose=verbose)
 

@@ -13,7 +13,7 @@ from typing import Any
 import click
 import yaml
 
-from . import __version__
+from ._version import __version__
 from .console import quiet_native_logs
 from .errors import ZooError
 from .registry import KINDS, Entry, Registry, filter_entries, load_plugins
@@ -142,7 +142,8 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a model, dataset, embedding or recipe: its docs and every parameter, or for a recipe,
     the fully resolved YAML."""
     from .errors import UnknownNameError, did_you_mean
-    from .recipes import dump_recipe, plain, resolve
+    from .plan import dump_recipe, plain
+    from .recipes import resolve
 
     registry = _registry(ctx)
     found = []
@@ -237,7 +238,7 @@ def _plan(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 
 
 def _dry_run(plan: Any) -> None:
-    from .recipes import dump_recipe
+    from .plan import dump_recipe
 
     click.echo(dump_recipe(plan.to_recipe()).rstrip())
     click.echo(f"dry run: recipe {plan.name!r} is valid; nothing was loaded or built")
@@ -252,8 +253,9 @@ def build(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
         return _dry_run(plan)
-    from .compose import build_plan, check_out_free, count_params, save_built
-    from .runs import default_run_dir
+    from .compose import build_plan
+    from .provenance import count_params, save_built
+    from .runs import check_out_free, default_run_dir
 
     out_dir = Path(out) if out else default_run_dir(plan.name)
     check_out_free(out_dir, force)
@@ -280,7 +282,7 @@ def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
         return _dry_run(plan)
-    from .compose import train_plan
+    from .training import train_plan
 
     run = train_plan(plan, out=out, force=force, verbose="auto" if verbosity is None else verbosity)
     for split, scores in run.read_json("metrics.json").items():
@@ -298,8 +300,8 @@ def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 @pass_registry
 def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json: bool) -> None:
     """Evaluate a saved run on its recipe's data."""
-    from .compose import evaluate_run
     from .runs import load_run
+    from .training import evaluate_run
 
     results = evaluate_run(load_run(run_dir, registry), splits or ("validation", "test"))
     if not results:
@@ -318,7 +320,7 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
             import numpy as np
 
             return np.load(path, allow_pickle=False)
-        from .recipes import load_yaml
+        from .yamlfile import load_yaml
 
         return load_yaml(path)  # JSON is YAML
     if not values:

@@ -82,7 +82,13 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
     """
     start = time.perf_counter()
     if sys.stderr.isatty():
-        from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         columns: list[Any] = [SpinnerColumn(), TextColumn("zoo: {task.description}"), BarColumn(),
                               TextColumn("{task.completed:,}/{task.total:,}" if total else "{task.completed:,}"), TimeElapsedColumn()]

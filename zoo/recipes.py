@@ -1,4 +1,4 @@
-"""Recipes: YAML loading, ``extends``, ``--set`` overrides, and validation into a ``Plan``.
+"""Recipes resolved into a ``Plan``: ``extends``, ``--set`` overrides, and validation.
 
 A recipe names one plugin per component (``use: NAME``) and its parameters. Resolution merges
 the ``extends`` chain (deeply; a section whose ``use`` changes is replaced, not merged), applies
@@ -9,204 +9,22 @@ default, before anything is built. Errors say where the value came from (``file:
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import RecipeError, UnknownNameError, ZooError, did_you_mean
 from .params import check_value, injected_parameters, recipe_parameters
+from .plan import COMPONENTS, Component, Plan, Stage, TrainConfig, dump_recipe, plain
+from .yamlfile import YamlMap, load_yaml, parse_yaml
 
 if TYPE_CHECKING:
-    from .registry import Entry, Registry
+    from .registry import Registry
+
+__all__ = ["apply_override", "component", "dump_recipe", "load_yaml", "merge", "parse_override", "plain", "resolve",
+           "validate"]
 
 SECTIONS = ("name", "version", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
-COMPONENTS = ("dataset", "embedding", "model")  # each section is named after the kind it uses
-
-
-class YamlMap(dict):  # type: ignore[type-arg]
-    """A mapping that remembers where each key came from (``file:line``, ``--set ...``)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.where: dict[Any, str] = {}
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
-    loader.flatten_mapping(node)
-    result = YamlMap()
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        where = f"{loader.name}:{key_node.start_mark.line + 1}"
-        if key in result:
-            raise RecipeError(f"{where}: duplicate key {key!r} (first at {result.where[key]}); keep one")
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.where[key] = where
-    return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# YAML 1.1 reads 1e-4 (no dot) as a string; recipes are full of learning rates written that way.
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-
-
-def parse_yaml(text: str, origin: str) -> Any:
-    """Parse YAML, turning syntax errors into one line with the file, line and column."""
-    loader = _Loader(text)
-    loader.name = origin
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        at = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
-        raise RecipeError(f"{at}: invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"{origin}: invalid YAML: {exc}") from None
-    finally:
-        loader.dispose()
-
-
-def load_yaml(path: str | Path) -> Any:
-    """The parsed file, mappings as :class:`YamlMap` (with the line of every key)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ZooError(f"{path}: no such file; check the path given to -c") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ZooError(f"{path}: cannot read: {exc}") from None
-    return parse_yaml(text, str(path))
-
-
-# -- the train section ------------------------------------------------------------------------
-
-
-@dataclass(kw_only=True)
-class Stage:
-    """One fit stage.
-
-    Args:
-        epochs: Epochs to train in this stage.
-        learning_rate: Overrides the optimizer's learning rate for this stage.
-        freeze: Layer names (fnmatch patterns) to make non-trainable from this stage on.
-        unfreeze: Layer names (fnmatch patterns) to make trainable again from this stage on.
-    """
-
-    epochs: int = 1
-    learning_rate: float | None = None
-    freeze: list[str] = field(default_factory=list)
-    unfreeze: list[str] = field(default_factory=list)
-
-
-@dataclass(kw_only=True)
-class TrainConfig:
-    """How a model is compiled and fit.
-
-    Args:
-        optimizer: A Keras optimizer: ``{use: adam, learning_rate: 0.001, ...}`` (any of its
-            constructor arguments).
-        loss: A Keras loss name; by default chosen from the dataset's task (mse for
-            regression, binary or sparse categorical cross-entropy for classification).
-        metrics: Keras metric names; by default chosen from the dataset's task.
-        batch_size: Samples per gradient step.
-        seed: Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``).
-        stages: Fit stages, run in order; each may freeze or unfreeze layers and change the
-            learning rate (the model is recompiled between stages).
-        monitor: The logged quantity that picks the best checkpoint and drives early stopping.
-        early_stopping: Stop a stage after this many epochs without improvement of
-            ``monitor``, keeping the best weights; null to never stop early.
-        validation_split: Fraction of the training split held out for validation when the
-            dataset has no validation split of its own.
-        distribute: A TensorFlow distribution strategy: ``mirrored`` (all local GPUs) or
-            ``multi-worker`` (``TF_CONFIG``); null for the default device.
-        epochs: Shorthand for the epochs of a one-stage recipe (``--set train.epochs=3``); a
-            recipe of several stages sets ``train.stages.N.epochs`` instead. Folded into
-            ``stages`` when the recipe is resolved, so it is always null in a saved recipe.
-    """
-
-    optimizer: dict[str, Any] = field(default_factory=lambda: {"use": "adam", "learning_rate": 0.001})
-    loss: str | None = None
-    metrics: list[str] | None = None
-    batch_size: int = 32
-    seed: int = 0
-    stages: list[dict[str, Any]] = field(default_factory=lambda: [{"epochs": 1}])
-    monitor: str = "val_loss"
-    early_stopping: int | None = None
-    validation_split: float = 0.0
-    distribute: Literal["mirrored", "multi-worker"] | None = None
-    epochs: int | None = None
-
-    def stage_list(self) -> list[Stage]:
-        return [Stage(**s) for s in self.stages]
-
-
-# -- the plan -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Component:
-    """A validated recipe section: the registered entry and every parameter, defaults filled."""
-
-    use: str
-    entry: Entry
-    params: dict[str, Any]
-
-    def load(self) -> Any:
-        return self.entry.load()
-
-
-@dataclass
-class Plan:
-    """A fully resolved, validated recipe: what ``zoo build`` and ``zoo train`` execute."""
-
-    name: str
-    summary: str
-    dataset: Component
-    model: Component
-    train: TrainConfig
-    embedding: Component | None = None
-    #: Raised whenever the recipe's behaviour changes under the same name; recorded in recipe.yaml.
-    version: int = 1
-    #: The registry the plan was resolved with: its plugins describe and load what the plan names.
-    registry: Registry | None = field(default=None, repr=False, compare=False)
-
-    def to_recipe(self) -> dict[str, Any]:
-        """The resolved recipe as plain YAML-ready data (every default filled in)."""
-        recipe: dict[str, Any] = {"name": self.name, "version": self.version, "summary": self.summary}
-        for section in COMPONENTS:
-            component = getattr(self, section)
-            if component is not None:
-                recipe[section] = {"use": component.use, **component.params}
-        recipe["train"] = dataclasses.asdict(self.train)
-        return plain(recipe)
-
-
-def plain(value: Any) -> Any:
-    """Tuples to lists and YamlMaps to dicts, so that YAML and JSON dump plain data."""
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
-
-
-def dump_recipe(recipe: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(plain(recipe), sort_keys=False, default_flow_style=None, width=120)
-
-
-# -- resolution ---------------------------------------------------------------------------------
 
 
 def _where(mapping: Any, key: Any) -> str:
@@ -488,4 +306,3 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
         raise ctx.error(_where(raw, "validation_split") or where, "train.validation_split",
                         f"expected a fraction in [0, 1), got {params['validation_split']}")
     return TrainConfig(**params)
-

@@ -29,7 +29,13 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from .errors import AmbiguousNameError, PluginError, UnknownNameError, ZooError, did_you_mean
+from .errors import (
+    AmbiguousNameError,
+    PluginError,
+    UnknownNameError,
+    ZooError,
+    did_you_mean,
+)
 
 #: kind -> the hook that registers it
 KINDS: dict[str, str] = {

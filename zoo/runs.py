@@ -41,7 +41,7 @@ from .specs import DatasetSpec
 if TYPE_CHECKING:
     import keras
 
-    from .recipes import Plan
+    from .plan import Plan
     from .registry import Registry
 
 RUNS_DIR_ENV = "ZOO_RUNS_DIR"
@@ -87,6 +87,13 @@ def default_run_dir(name: str) -> Path:
     return path
 
 
+def check_out_free(out: str | os.PathLike[str], force: bool) -> None:
+    """Fail before any slow work if ``out`` holds something and ``force`` is not given."""
+    path = Path(out)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())) and not force:
+        raise RunError(f"{path} already exists and is not empty; pass --force to replace it, or choose another --out")
+
+
 class Run:
     """A run directory on disk."""
 
@@ -129,7 +136,7 @@ class Run:
             raise RunError(f"{path}: corrupt JSON at line {exc.lineno}: {exc.msg}") from None
 
     def write_recipe(self, recipe: Mapping[str, Any]) -> None:
-        from .recipes import dump_recipe
+        from .plan import dump_recipe
 
         write_atomic(self.path / "recipe.yaml", dump_recipe(recipe))
 
@@ -138,7 +145,7 @@ class Run:
         return self.path / "recipe.yaml"
 
     def read_recipe(self) -> dict[str, Any]:
-        from .recipes import load_yaml
+        from .yamlfile import load_yaml
 
         data = load_yaml(self.recipe_path)
         if not isinstance(data, dict):

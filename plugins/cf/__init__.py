@@ -28,6 +28,8 @@ def register_recipes(register):
 
 @hookimpl
 def register_commands(cli):
-    from zoo_plugins.cf.analysis import cf_group  # click and numpy only; Keras loads when a command runs
+    from zoo_plugins.cf.analysis import (
+        cf_group,  # click and numpy only; Keras loads when a command runs
+    )
 
     cli.add_command(cf_group)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 import numpy as np
+from zoo_plugins.cf.data import RatingsSpec
 
 from zoo.cli import pass_registry
 from zoo.errors import ZooError
 from zoo.registry import Registry
 from zoo.runs import SavedRun, load_run
-from zoo_plugins.cf.data import RatingsSpec
 
 
 def load_trained(registry: Registry, run_dir: str) -> SavedRun:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 from zoo.errors import ZooError
 from zoo.specs import Dataset, Split, data_home
-from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 #: The official archives: (url, sha256). Downloaded only when no local copy exists.
 RELEASES = {

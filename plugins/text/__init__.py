@@ -46,6 +46,8 @@ def register_recipes(register):
 
 @hookimpl
 def register_commands(cli):
-    from zoo_plugins.text.commands import embed_group  # click only; gensim and Keras load when a command runs
+    from zoo_plugins.text.commands import (
+        embed_group,  # click only; gensim and Keras load when a command runs
+    )
 
     cli.add_command(embed_group)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from zoo.specs import EmbeddingMatrix
 from zoo_plugins.text.data import TextSpec
+
+from zoo.specs import EmbeddingMatrix
 
 if TYPE_CHECKING:
     import keras

@@ -1,0 +1,129 @@
+"""A resolved recipe: the ``Plan`` (one ``Component`` per section, every default filled) and the
+``train`` section's schema (``TrainConfig``, ``Stage``), which ``zoo show`` and the docs read."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+import yaml
+
+if TYPE_CHECKING:
+    from .registry import Entry, Registry
+
+COMPONENTS = ("dataset", "embedding", "model")  # each section is named after the kind it uses
+
+
+@dataclass(kw_only=True)
+class Stage:
+    """One fit stage.
+
+    Args:
+        epochs: Epochs to train in this stage.
+        learning_rate: Overrides the optimizer's learning rate for this stage.
+        freeze: Layer names (fnmatch patterns) to make non-trainable from this stage on.
+        unfreeze: Layer names (fnmatch patterns) to make trainable again from this stage on.
+    """
+
+    epochs: int = 1
+    learning_rate: float | None = None
+    freeze: list[str] = field(default_factory=list)
+    unfreeze: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class TrainConfig:
+    """How a model is compiled and fit.
+
+    Args:
+        optimizer: A Keras optimizer: ``{use: adam, learning_rate: 0.001, ...}`` (any of its
+            constructor arguments).
+        loss: A Keras loss name; by default chosen from the dataset's task (mse for
+            regression, binary or sparse categorical cross-entropy for classification).
+        metrics: Keras metric names; by default chosen from the dataset's task.
+        batch_size: Samples per gradient step.
+        seed: Seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``).
+        stages: Fit stages, run in order; each may freeze or unfreeze layers and change the
+            learning rate (the model is recompiled between stages).
+        monitor: The logged quantity that picks the best checkpoint and drives early stopping.
+        early_stopping: Stop a stage after this many epochs without improvement of
+            ``monitor``, keeping the best weights; null to never stop early.
+        validation_split: Fraction of the training split held out for validation when the
+            dataset has no validation split of its own.
+        distribute: A TensorFlow distribution strategy: ``mirrored`` (all local GPUs) or
+            ``multi-worker`` (``TF_CONFIG``); null for the default device.
+        epochs: Shorthand for the epochs of a one-stage recipe (``--set train.epochs=3``); a
+            recipe of several stages sets ``train.stages.N.epochs`` instead. Folded into
+            ``stages`` when the recipe is resolved, so it is always null in a saved recipe.
+    """
+
+    optimizer: dict[str, Any] = field(default_factory=lambda: {"use": "adam", "learning_rate": 0.001})
+    loss: str | None = None
+    metrics: list[str] | None = None
+    batch_size: int = 32
+    seed: int = 0
+    stages: list[dict[str, Any]] = field(default_factory=lambda: [{"epochs": 1}])
+    monitor: str = "val_loss"
+    early_stopping: int | None = None
+    validation_split: float = 0.0
+    distribute: Literal["mirrored", "multi-worker"] | None = None
+    epochs: int | None = None
+
+    def stage_list(self) -> list[Stage]:
+        return [Stage(**s) for s in self.stages]
+
+
+# -- the plan -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Component:
+    """A validated recipe section: the registered entry and every parameter, defaults filled."""
+
+    use: str
+    entry: Entry
+    params: dict[str, Any]
+
+    def load(self) -> Any:
+        return self.entry.load()
+
+
+@dataclass
+class Plan:
+    """A fully resolved, validated recipe: what ``zoo build`` and ``zoo train`` execute."""
+
+    name: str
+    summary: str
+    dataset: Component
+    model: Component
+    train: TrainConfig
+    embedding: Component | None = None
+    #: Raised whenever the recipe's behaviour changes under the same name; recorded in recipe.yaml.
+    version: int = 1
+    #: The registry the plan was resolved with: its plugins describe and load what the plan names.
+    registry: Registry | None = field(default=None, repr=False, compare=False)
+
+    def to_recipe(self) -> dict[str, Any]:
+        """The resolved recipe as plain YAML-ready data (every default filled in)."""
+        recipe: dict[str, Any] = {"name": self.name, "version": self.version, "summary": self.summary}
+        for section in COMPONENTS:
+            component = getattr(self, section)
+            if component is not None:
+                recipe[section] = {"use": component.use, **component.params}
+        recipe["train"] = dataclasses.asdict(self.train)
+        return plain(recipe)
+
+
+def plain(value: Any) -> Any:
+    """Tuples to lists and YamlMaps to dicts, so that YAML and JSON dump plain data."""
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def dump_recipe(recipe: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(plain(recipe), sort_keys=False, default_flow_style=None, width=120)

@@ -1,0 +1,159 @@
+"""Training a built model: every stage in turn with the zoo's callbacks (history written after each
+epoch, an atomic best checkpoint, early stopping, NaN), evaluation, Ctrl-C, and the finished run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from .backend import import_keras
+from .compose import Built, build_plan, load_dataset, prepare_stage
+from .console import keras_verbose, note
+from .errors import ZooError
+from .plan import Plan, TrainConfig
+from .provenance import save_built
+from .runs import Run, SavedRun, check_out_free, default_run_dir
+from .specs import Dataset
+from .stages import compile_model
+
+if TYPE_CHECKING:
+    import keras
+
+
+class Interrupted(ZooError):
+    """Ctrl-C during training: the run directory is left readable with its best checkpoint."""
+
+    exit_code = 130
+
+
+def _monitor(train: TrainConfig, has_validation: bool) -> str:
+    """``val_loss`` needs validation data; without it the same quantity on the training set."""
+    if train.monitor.startswith("val_") and not has_validation:
+        return train.monitor[4:]
+    return train.monitor
+
+
+def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, train: TrainConfig) -> list[Any]:
+    keras = import_keras()
+
+    class RunLogger(keras.callbacks.Callback):
+        """Writes history.csv after every epoch, so an interrupted run keeps its history."""
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            rows.append({"epoch": epoch, "stage": stage, **{k: float(v) for k, v in (logs or {}).items()}})
+            run.write_history(rows)
+
+    class BestCheckpoint(keras.callbacks.EarlyStopping):
+        """Saves the best model by ``monitor``, atomically: Keras's ModelCheckpoint writes in place,
+        and an interrupt during that write would leave no good checkpoint at all.
+
+        It is an EarlyStopping that never stops, so that "best" follows Keras's own rule (the
+        direction the metric declares, ``mode="auto"``), the same rule early stopping uses.
+        """
+
+        def __init__(self) -> None:
+            super().__init__(monitor=monitor, mode="auto", patience=2**31 - 1)
+
+        def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+            super().on_train_begin(logs)
+            earlier = run.read_json("meta.json").get("best")  # set by an earlier stage, if any
+            self.best = None if earlier is None else earlier["value"]
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            before = self.best
+            super().on_epoch_end(epoch, logs)
+            if self.best is not None and self.best is not before:  # this epoch improved on the best
+                self.best = float(self.best)
+                run.save_model(self.model, "checkpoints/best.keras")
+                run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
+
+    callbacks = [RunLogger(), BestCheckpoint(), keras.callbacks.TerminateOnNaN()]
+    if train.early_stopping is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=train.early_stopping,
+                                                       restore_best_weights=True))
+    return callbacks
+
+
+def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, Any]]:
+    """Fit every stage in turn; returns one row per epoch (also written to ``history.csv``)."""
+    train, dataset = built.plan.train, built.dataset
+    fit_split, validation = dataset.splits["train"], dataset.splits.get("validation")
+    monitor = _monitor(train, validation is not None or train.validation_split > 0)
+    rows: list[dict[str, Any]] = []
+    for index, stage in enumerate(train.stage_list()):
+        if index > 0:
+            prepare_stage(built, stage)
+        if stage.epochs == 0:
+            continue
+        done = len(rows)
+        built.model.fit(
+            fit_split.x, fit_split.y, batch_size=train.batch_size, epochs=done + stage.epochs, initial_epoch=done,
+            validation_data=(validation.x, validation.y) if validation is not None else None,
+            validation_split=train.validation_split if validation is None else 0.0,
+            callbacks=_callbacks(run, rows, index, monitor, train), verbose=keras_verbose(verbose),
+        )
+    return rows
+
+
+def evaluate(model: keras.Model, dataset: Dataset, batch_size: int, splits: tuple[str, ...] = ("validation", "test")
+             ) -> dict[str, dict[str, float]]:
+    results = {}
+    for name in splits:
+        split = dataset.splits.get(name)
+        if split is not None:
+            scores = model.evaluate(split.x, split.y, batch_size=batch_size, return_dict=True, verbose=0)
+            results[name] = {k: float(v) for k, v in scores.items()}
+    return results
+
+
+def train_plan(plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False,
+               verbose: Any = "auto") -> Run:
+    """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint.
+
+    ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
+    otherwise); with 0 the zoo prints nothing of its own either.
+    """
+    out = out if out is not None else default_run_dir(plan.name)
+    check_out_free(out, force)
+    built = build_plan(plan)
+    run = save_built(built, out, force, status="training")
+    if verbose != 0:
+        note(f"training {plan.name!r} into {run.path}")
+    start = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    try:
+        rows = fit_stages(built, run, verbose=verbose)
+    except KeyboardInterrupt:
+        rows = run.read_history()
+        run.plot_history(rows)
+        best = run.path / "checkpoints" / "best.keras"
+        if best.exists():
+            shutil.copyfile(best, run.path / "model.keras")
+        run.update_meta(status="interrupted", epochs=len(rows))
+        raise Interrupted(f"interrupted after {len(rows)} epoch(s); {run.path} holds the history and "
+                          f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}") from None
+    fit_s = time.perf_counter() - start
+    metrics = evaluate(built.model, built.dataset, plan.train.batch_size)
+    run.save_model(built.model)
+    run.write_json("metrics.json", metrics)
+    run.plot_history(rows)
+    meta = run.read_json("meta.json")
+    run.update_meta(status="complete", epochs=len(rows),
+                    timings={**meta["timings"], "fit_s": round(fit_s, 3),
+                             "epoch_s": round(fit_s / max(len(rows), 1), 3)})
+    return run
+
+
+def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Reload the recipe's dataset and evaluate the saved model; warns if the data changed."""
+    plan, model = saved.plan, saved.model
+    dataset = load_dataset(plan)
+    checksum = saved.run.read_json("meta.json").get("dataset", {}).get("checksum")
+    if checksum and checksum != dataset.checksum:
+        print(f"zoo: warning: the data differs from the data this run was built on "
+              f"(checksum {dataset.checksum[:12]} != {checksum[:12]})", file=sys.stderr)
+    compile_model(model, plan.train, dataset.spec)
+    return evaluate(model, dataset, plan.train.batch_size, splits)

@@ -1,0 +1,74 @@
+"""YAML for recipes: every mapping remembers the ``file:line`` of each key (``YamlMap``), so that
+an error points at the line to fix; ``1e-4`` reads as a float; duplicate keys are errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import RecipeError, ZooError
+
+
+class YamlMap(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where each key came from (``file:line``, ``--set ...``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.where: dict[Any, str] = {}
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
+    loader.flatten_mapping(node)
+    result = YamlMap()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        where = f"{loader.name}:{key_node.start_mark.line + 1}"
+        if key in result:
+            raise RecipeError(f"{where}: duplicate key {key!r} (first at {result.where[key]}); keep one")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.where[key] = where
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.1 reads 1e-4 (no dot) as a string; recipes are full of learning rates written that way.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str, origin: str) -> Any:
+    """Parse YAML, turning syntax errors into one line with the file, line and column."""
+    loader = _Loader(text)
+    loader.name = origin
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        at = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
+        raise RecipeError(f"{at}: invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{origin}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: str | Path) -> Any:
+    """The parsed file, mappings as :class:`YamlMap` (with the line of every key)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ZooError(f"{path}: no such file; check the path given to -c") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ZooError(f"{path}: cannot read: {exc}") from None
+    return parse_yaml(text, str(path))
