@@ -21,22 +21,38 @@ import tempfile
 from pathlib import Path
 
 BACKENDS = ("tensorflow", "jax")
-DEFAULT_RECIPES = ("movielens-cf-bias", "movielens-cf-best", "imdb-dense", "imdb-cnn", "imdb-multi-cnn",
-                   "imdb-nb-trigrams")
+DEFAULT_RECIPES = (
+    "movielens-cf-bias",
+    "movielens-cf-best",
+    "imdb-dense",
+    "imdb-cnn",
+    "imdb-multi-cnn",
+    "imdb-nb-trigrams",
+)
 
 
 def train(recipe: str, backend: str, home: Path, out: Path) -> dict:
     env = {**os.environ, "ZOO_HOME": str(home), "KERAS_BACKEND": backend}
-    overrides = ["--set", f"dataset.path={home / 'movielens' / 'ml-latest-small'}"] if recipe.startswith("movielens") else []
-    done = subprocess.run([str(Path(sys.executable).parent / "zoo"), "train", recipe, "-q", "--out", str(out), *overrides],
-                          env=env, capture_output=True, text=True)
+    overrides = (
+        ["--set", f"dataset.path={home / 'movielens' / 'ml-latest-small'}"] if recipe.startswith("movielens") else []
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "zoo"), "train", recipe, "-q", "--out", str(out), *overrides],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode:
         sys.exit(f"{recipe} on {backend} failed:\n{done.stderr[-3000:]}")
     meta = json.loads((out / "meta.json").read_text())
     metrics = json.loads((out / "metrics.json").read_text())
     assert meta["versions"]["backend"]["name"] == backend, meta["versions"]["backend"]
-    return {"epoch_s": meta["timings"]["epoch_s"], "epochs": meta["epochs"], "metrics": metrics,
-            "version": meta["versions"]["backend"]["version"]}
+    return {
+        "epoch_s": meta["timings"]["epoch_s"],
+        "epochs": meta["epochs"],
+        "metrics": metrics,
+        "version": meta["versions"]["backend"]["version"],
+    }
 
 
 def main() -> None:
@@ -53,17 +69,26 @@ def main() -> None:
         for recipe in args.recipes:
             results: dict[str, list[dict]] = {b: [] for b in BACKENDS}
             for repeat in range(args.repeats):
-                for backend in (BACKENDS if repeat % 2 == 0 else BACKENDS[::-1]):
+                for backend in BACKENDS if repeat % 2 == 0 else BACKENDS[::-1]:
                     results[backend].append(train(recipe, backend, home, home / f"run-{recipe}-{backend}-{repeat}"))
             medians = {}
             for backend, runs in results.items():
                 medians[backend] = statistics.median(r["epoch_s"] for r in runs)
                 last = runs[-1]["metrics"]
-                shown = "  ".join(f"{split} {k}={v:.4f}" for split, scores in last.items() for k, v in scores.items()
-                                  if k in ("mse", "accuracy"))
-                print(f"{recipe:20s} {backend:10s} {runs[-1]['version']:8s} {medians[backend]:7.2f} s/epoch  "
-                      f"epochs {[r['epochs'] for r in runs]}  {shown}", flush=True)
-            print(f"{recipe:20s} jax/tensorflow time per epoch: {medians['jax'] / medians['tensorflow']:.2f}", flush=True)
+                shown = "  ".join(
+                    f"{split} {k}={v:.4f}"
+                    for split, scores in last.items()
+                    for k, v in scores.items()
+                    if k in ("mse", "accuracy")
+                )
+                print(
+                    f"{recipe:20s} {backend:10s} {runs[-1]['version']:8s} {medians[backend]:7.2f} s/epoch  "
+                    f"epochs {[r['epochs'] for r in runs]}  {shown}",
+                    flush=True,
+                )
+            print(
+                f"{recipe:20s} jax/tensorflow time per epoch: {medians['jax'] / medians['tensorflow']:.2f}", flush=True
+            )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,15 @@ def main() -> None:
         env = {**os.environ, "ZOO_HOME": home}
         print(f"zoo train {args.recipe} {' '.join('--set ' + o for o in args.overrides)}  (nproc {os.cpu_count()})")
         for label in ("cold", "warm"):
-            command = [zoo, "train", args.recipe, "--out", f"{home}/run-{label}", "-q",
-                       *(x for o in args.overrides for x in ("--set", o))]
+            command = [
+                zoo,
+                "train",
+                args.recipe,
+                "--out",
+                f"{home}/run-{label}",
+                "-q",
+                *(x for o in args.overrides for x in ("--set", o)),
+            ]
             seconds, peak_gb, metrics = run_once(command, env)
             print(f"{label}: {seconds:6.1f} s  peak {peak_gb:4.2f} GB  {metrics}", flush=True)
 

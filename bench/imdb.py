@@ -28,8 +28,15 @@ import numpy as np
 
 import zoo
 
-RECIPES = ["imdb-dense", "imdb-cnn", "imdb-multi-cnn", "imdb-cnn-glove", "imdb-multi-cnn-glove",
-           "imdb-multi-cnn-word2vec", "imdb-nb-trigrams"]
+RECIPES = [
+    "imdb-dense",
+    "imdb-cnn",
+    "imdb-multi-cnn",
+    "imdb-cnn-glove",
+    "imdb-multi-cnn-glove",
+    "imdb-multi-cnn-word2vec",
+    "imdb-nb-trigrams",
+]
 
 
 def spread(values: list[float]) -> str:
@@ -46,8 +53,13 @@ def zoo_recipe(recipe: str, data: Path, seed: int) -> dict:
         run = zoo.train(recipe, out=f"{tmp}/run", verbose=0, **sections)
         meta, metrics = run.read_json("meta.json"), run.read_json("metrics.json")
         history = run.read_history()
-    return {"test_accuracy": metrics["test"]["accuracy"], "epochs": len(history), "epoch_s": meta["timings"]["epoch_s"],
-            "fit_s": meta["timings"]["fit_s"], "val_accuracy": [row["val_accuracy"] for row in history]}
+    return {
+        "test_accuracy": metrics["test"]["accuracy"],
+        "epochs": len(history),
+        "epoch_s": meta["timings"]["epoch_s"],
+        "fit_s": meta["timings"]["fit_s"],
+        "val_accuracy": [row["val_accuracy"] for row in history],
+    }
 
 
 # -- hand-written twins ------------------------------------------------------------------------------
@@ -57,18 +69,20 @@ def hand_cnn(vocab_size: int, maxlen: int, embedding_dropout: float = 0.2):
     import keras
     from keras import layers
 
-    model = keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        layers.Embedding(vocab_size, 32),
-        layers.Dropout(embedding_dropout),
-        layers.Conv1D(64, 5, padding="same", activation="relu"),
-        layers.Dropout(0.2),
-        layers.MaxPooling1D(),
-        layers.Flatten(),
-        layers.Dense(100, activation="relu"),
-        layers.Dropout(0.7),
-        layers.Dense(1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            layers.Embedding(vocab_size, 32),
+            layers.Dropout(embedding_dropout),
+            layers.Conv1D(64, 5, padding="same", activation="relu"),
+            layers.Dropout(0.2),
+            layers.MaxPooling1D(),
+            layers.Flatten(),
+            layers.Dense(100, activation="relu"),
+            layers.Dropout(0.7),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     return model
 
 
@@ -82,16 +96,18 @@ def hand_multi_cnn(vocab_size: int, maxlen: int, word_dropout: float = 0.3):
         x = layers.Conv1D(64, size, padding="same", activation="relu")(graph_in)
         convs.append(layers.Flatten()(layers.MaxPooling1D()(x)))
     graph = keras.Model(graph_in, layers.Concatenate()(convs))
-    return keras.Sequential([
-        keras.Input(shape=(maxlen,), dtype="int32"),
-        layers.Embedding(vocab_size, 50),
-        layers.Dropout(word_dropout, noise_shape=(None, maxlen, 1)),  # whole words
-        graph,
-        layers.Dropout(0.5),
-        layers.Dense(100, activation="relu"),
-        layers.Dropout(0.7),
-        layers.Dense(1, activation="sigmoid"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(maxlen,), dtype="int32"),
+            layers.Embedding(vocab_size, 50),
+            layers.Dropout(word_dropout, noise_shape=(None, maxlen, 1)),  # whole words
+            graph,
+            layers.Dropout(0.5),
+            layers.Dense(100, activation="relu"),
+            layers.Dropout(0.7),
+            layers.Dense(1, activation="sigmoid"),
+        ]
+    )
 
 
 #: The recipes' settings, written out again for the hand-written twins.
@@ -111,8 +127,15 @@ def hand_written(build, data: Path, seed: int, batch_size: int, patience: int, e
     model.compile(keras.optimizers.Adam(5e-4), loss="binary_crossentropy", metrics=["accuracy"])
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience, restore_best_weights=True)
     start = time.perf_counter()
-    history = model.fit(train.x, train.y, batch_size=batch_size, epochs=epochs, validation_data=(val.x, val.y),
-                        callbacks=[stop], verbose=0)
+    history = model.fit(
+        train.x,
+        train.y,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(val.x, val.y),
+        callbacks=[stop],
+        verbose=0,
+    )
     fit_s = time.perf_counter() - start
     epochs_run = len(history.history["loss"])
     accuracy = model.evaluate(test.x, test.y, batch_size=64, verbose=0)[1]
@@ -149,8 +172,12 @@ def nb_logistic_regression(data: Path) -> dict:
     classifier = LogisticRegression(C=0.1, max_iter=1000, dual=True, solver="liblinear")
     classifier.fit(x_train.multiply(ratio).tocsr(), y_train)
     accuracy = float((classifier.predict(x_test.multiply(ratio).tocsr()) == y_test).mean())
-    return {"test_accuracy": accuracy, "read_s": read_s, "fit_s": time.perf_counter() - start,
-            "features": x_train.shape[1]}
+    return {
+        "test_accuracy": accuracy,
+        "read_s": read_s,
+        "fit_s": time.perf_counter() - start,
+        "features": x_train.shape[1],
+    }
 
 
 # -- GloVe loading ----------------------------------------------------------------------------------------
@@ -158,15 +185,18 @@ def nb_logistic_regression(data: Path) -> dict:
 GLOVE_PROGRAMS = {
     "zoo, first load": "from zoo_plugins.text.embeddings import load_glove; v = load_glove(PATH); v.vectors[-1].sum()",
     "zoo, cached": "from zoo_plugins.text.embeddings import load_glove; v = load_glove(PATH); v.vectors[-1].sum()",
-    "gensim load_word2vec_format": ("from gensim.models import KeyedVectors; "
-                                    "v = KeyedVectors.load_word2vec_format(PATH, no_header=True)"),
-    "plain Python loop": ("import gzip, numpy as np\n"
-                         "words, rows = [], []\n"
-                         "with gzip.open(PATH, 'rt', encoding='utf-8') as f:\n"
-                         "    for line in f:\n"
-                         "        word, *values = line.rstrip().split(' ')\n"
-                         "        words.append(word); rows.append(np.array(values, dtype=np.float32))\n"
-                         "m = np.stack(rows)"),
+    "gensim load_word2vec_format": (
+        "from gensim.models import KeyedVectors; v = KeyedVectors.load_word2vec_format(PATH, no_header=True)"
+    ),
+    "plain Python loop": (
+        "import gzip, numpy as np\n"
+        "words, rows = [], []\n"
+        "with gzip.open(PATH, 'rt', encoding='utf-8') as f:\n"
+        "    for line in f:\n"
+        "        word, *values = line.rstrip().split(' ')\n"
+        "        words.append(word); rows.append(np.array(values, dtype=np.float32))\n"
+        "m = np.stack(rows)"
+    ),
 }
 
 
@@ -175,23 +205,32 @@ def glove_loading(path: Path) -> dict:
     results = {}
     with tempfile.TemporaryDirectory() as home:
         for label, program in GLOVE_PROGRAMS.items():
-            code = ("import os, time, resource\n"
-                    "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-                    "import numpy\n"
-                    f"PATH = {str(path)!r}\n"
-                    "start = time.perf_counter()\n"
-                    f"{program}\n"
-                    "seconds = time.perf_counter() - start\n"
-                    "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-                    "print(seconds, (peak - base) / 1024)\n")
-            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                  env={**__import__("os").environ, "ZOO_HOME": home})
+            code = (
+                "import os, time, resource\n"
+                "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "import numpy\n"
+                f"PATH = {str(path)!r}\n"
+                "start = time.perf_counter()\n"
+                f"{program}\n"
+                "seconds = time.perf_counter() - start\n"
+                "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "print(seconds, (peak - base) / 1024)\n"
+            )
+            done = subprocess.run(
+                [sys.executable, "-c", code],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**__import__("os").environ, "ZOO_HOME": home},
+            )
             seconds, peak_mb = (float(v) for v in done.stdout.split())
             results[label] = {"seconds": seconds, "peak_mb": peak_mb}
             print(f"{label:30s} {seconds:7.2f} s   peak +{peak_mb:6.0f} MB", flush=True)
     matrix_mb = 400000 * 50 * 4 / 2**20
-    print(f"final matrix {matrix_mb:.0f} MB; gensim / zoo first load: "
-          f"{results['gensim load_word2vec_format']['seconds'] / results['zoo, first load']['seconds']:.1f}x")
+    print(
+        f"final matrix {matrix_mb:.0f} MB; gensim / zoo first load: "
+        f"{results['gensim load_word2vec_format']['seconds'] / results['zoo, first load']['seconds']:.1f}x"
+    )
     return results
 
 
@@ -201,7 +240,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--recipes", nargs="*", default=RECIPES)
     parser.add_argument("--repeats", type=int, default=2, help="alternated zoo/hand-written pairs per twin")
-    parser.add_argument("--twins", nargs="*", default=["imdb-cnn", "imdb-multi-cnn"], choices=["imdb-cnn", "imdb-multi-cnn"])
+    parser.add_argument(
+        "--twins", nargs="*", default=["imdb-cnn", "imdb-multi-cnn"], choices=["imdb-cnn", "imdb-multi-cnn"]
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["recipes", "twins", "baseline", "glove"])
     parser.add_argument("--json", type=Path, default=Path("bench-imdb.json"))
     args = parser.parse_args()
@@ -221,9 +262,12 @@ def main() -> None:
             print(f"== {recipe}")
             rows = [zoo_recipe(recipe, args.data, seed) for seed in range(args.seeds)]
             for seed, row in enumerate(rows):
-                print(f"seed {seed}: test accuracy {row['test_accuracy']:.4f}, {row['epochs']} epochs, "
-                      f"{row['epoch_s']:.1f} s/epoch, val accuracy by epoch "
-                      f"{' '.join(f'{v:.4f}' for v in row['val_accuracy'])}", flush=True)
+                print(
+                    f"seed {seed}: test accuracy {row['test_accuracy']:.4f}, {row['epochs']} epochs, "
+                    f"{row['epoch_s']:.1f} s/epoch, val accuracy by epoch "
+                    f"{' '.join(f'{v:.4f}' for v in row['val_accuracy'])}",
+                    flush=True,
+                )
             print("test accuracy:", spread([r["test_accuracy"] for r in rows]), flush=True)
             results[recipe] = rows
 
@@ -238,10 +282,15 @@ def main() -> None:
                         zoo_rows.append(zoo_recipe(recipe, args.data, 0))
                     else:
                         hand_rows.append(hand_written(build, args.data, 0, **TWINS[recipe]))
-                print(f"repeat {repeat}: zoo {zoo_rows[-1]['test_accuracy']:.4f} ({zoo_rows[-1]['epochs']} epochs, "
-                      f"{zoo_rows[-1]['epoch_s']:.2f} s/epoch); hand {hand_rows[-1]['test_accuracy']:.4f} "
-                      f"({hand_rows[-1]['epochs']} epochs, {hand_rows[-1]['epoch_s']:.2f} s/epoch)", flush=True)
-            ratio = statistics.median(r["epoch_s"] for r in zoo_rows) / statistics.median(r["epoch_s"] for r in hand_rows)
+                print(
+                    f"repeat {repeat}: zoo {zoo_rows[-1]['test_accuracy']:.4f} ({zoo_rows[-1]['epochs']} epochs, "
+                    f"{zoo_rows[-1]['epoch_s']:.2f} s/epoch); hand {hand_rows[-1]['test_accuracy']:.4f} "
+                    f"({hand_rows[-1]['epochs']} epochs, {hand_rows[-1]['epoch_s']:.2f} s/epoch)",
+                    flush=True,
+                )
+            ratio = statistics.median(r["epoch_s"] for r in zoo_rows) / statistics.median(
+                r["epoch_s"] for r in hand_rows
+            )
             print(f"time per epoch zoo/hand-written (medians): {ratio:.3f}")
             results[f"twin-{recipe}"] = {"zoo": zoo_rows, "hand": hand_rows, "ratio": ratio}
 

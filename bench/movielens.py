@@ -74,15 +74,20 @@ def hand_written_run(build, folder: Path, seed: int, epochs: int, batch_size: in
 
     users, items, ratings = read_latest_small(folder)
     order = np.random.default_rng(seed).permutation(len(ratings))  # the same split as the zoo's
-    cut = len(ratings) - int(round(len(ratings) * 0.2))
+    cut = len(ratings) - round(len(ratings) * 0.2)
     train, val = np.sort(order[:cut]), np.sort(order[cut:])
     keras.utils.set_random_seed(seed)
     model = build(int(users.max()) + 1, int(items.max()) + 1)
     model.compile(keras.optimizers.Adam(1e-3), loss="mse", metrics=["mse"])
     start = time.perf_counter()
-    history = model.fit({"user": users[train], "item": items[train]}, ratings[train], batch_size=batch_size,
-                        epochs=epochs, verbose=0,
-                        validation_data=({"user": users[val], "item": items[val]}, ratings[val]))
+    history = model.fit(
+        {"user": users[train], "item": items[train]},
+        ratings[train],
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        validation_data=({"user": users[val], "item": items[val]}, ratings[val]),
+    )
     seconds = time.perf_counter() - start
     return {"val_mse": history.history["val_mse"], "epoch_s": seconds / epochs, "fit_s": seconds}
 
@@ -93,8 +98,12 @@ def zoo_run(recipe: str, path: Path, seed: int, epochs: int | None = None, **sec
         dataset = {"path": str(path), "seed": seed, **sections.pop("dataset", {})}
         run = zoo.train(recipe, out=f"{tmp}/run", verbose=0, dataset=dataset, train=train, **sections)
         meta, history = run.read_json("meta.json"), run.read_history()
-        return {"val_mse": [row["val_mse"] for row in history], "epoch_s": meta["timings"]["epoch_s"],
-                "fit_s": meta["timings"]["fit_s"], "final": run.read_json("metrics.json")["validation"]}
+        return {
+            "val_mse": [row["val_mse"] for row in history],
+            "epoch_s": meta["timings"]["epoch_s"],
+            "fit_s": meta["timings"]["fit_s"],
+            "final": run.read_json("metrics.json")["validation"],
+        }
 
 
 def time_to(curve: list[float], epoch_s: float, target: float) -> float | None:
@@ -130,9 +139,12 @@ def main() -> None:
             z = zoo_run("movielens-cf-bias", small, seed, args.epochs)
             h = hand_written_run(hand_written_bias, small, seed, args.epochs)
             rows.append({"seed": seed, "zoo": z, "hand": h})
-            print(f"seed {seed}: val MSE final zoo {z['val_mse'][-1]:.4f} hand {h['val_mse'][-1]:.4f} "
-                  f"(best zoo {min(z['val_mse']):.4f} hand {min(h['val_mse']):.4f}); s/epoch zoo {z['epoch_s']:.2f} "
-                  f"hand {h['epoch_s']:.2f}; ratio {z['epoch_s'] / h['epoch_s']:.3f}", flush=True)
+            print(
+                f"seed {seed}: val MSE final zoo {z['val_mse'][-1]:.4f} hand {h['val_mse'][-1]:.4f} "
+                f"(best zoo {min(z['val_mse']):.4f} hand {min(h['val_mse']):.4f}); s/epoch zoo {z['epoch_s']:.2f} "
+                f"hand {h['epoch_s']:.2f}; ratio {z['epoch_s'] / h['epoch_s']:.3f}",
+                flush=True,
+            )
             print("  per epoch zoo :", " ".join(f"{v:.3f}" for v in z["val_mse"]))
             print("  per epoch hand:", " ".join(f"{v:.3f}" for v in h["val_mse"]), flush=True)
         results["lesson"] = rows
@@ -147,8 +159,11 @@ def main() -> None:
         z = zoo_run("movielens-cf-nn", small, 0, 10)
         h = hand_written_run(hand_written_nn, small, 0, 10)
         results["nn"] = {"zoo": z, "hand": h}
-        print(f"val MSE final zoo {z['val_mse'][-1]:.4f} hand {h['val_mse'][-1]:.4f}; best zoo {min(z['val_mse']):.4f} "
-              f"hand {min(h['val_mse']):.4f}; s/epoch zoo {z['epoch_s']:.2f} hand {h['epoch_s']:.2f}", flush=True)
+        print(
+            f"val MSE final zoo {z['val_mse'][-1]:.4f} hand {h['val_mse'][-1]:.4f}; best zoo {min(z['val_mse']):.4f} "
+            f"hand {min(h['val_mse']):.4f}; s/epoch zoo {z['epoch_s']:.2f} hand {h['epoch_s']:.2f}",
+            flush=True,
+        )
 
     if "best" not in args.skip:
         print("== `movielens-cf-best` (squashed output, Adam 2e-3, batch 256, early stopping on val_mse)")
@@ -156,8 +171,11 @@ def main() -> None:
         for seed in range(args.seeds):
             b = zoo_run("movielens-cf-best", small, seed)
             rows.append(b)
-            print(f"seed {seed}: final val MSE {b['final']['mse']:.4f}, epochs {len(b['val_mse'])}, "
-                  f"fit {b['fit_s']:.1f} s, time to 0.75: {time_to(b['val_mse'], b['epoch_s'], 0.75)}", flush=True)
+            print(
+                f"seed {seed}: final val MSE {b['final']['mse']:.4f}, epochs {len(b['val_mse'])}, "
+                f"fit {b['fit_s']:.1f} s, time to 0.75: {time_to(b['val_mse'], b['epoch_s'], 0.75)}",
+                flush=True,
+            )
         results["best"] = rows
         print("final val MSE:", spread([b["final"]["mse"] for b in rows]))
         if "lesson" in results:
@@ -181,14 +199,19 @@ def main() -> None:
         for repeat in range(args.repeats):
             for side in ("zoo", "hand") if repeat % 2 == 0 else ("hand", "zoo"):  # alternate who goes first
                 if side == "zoo":
-                    zoo_s.append(zoo_run("movielens-cf-bias", small, 0, args.timing_epochs)["fit_s"] / args.timing_epochs)
+                    zoo_s.append(
+                        zoo_run("movielens-cf-bias", small, 0, args.timing_epochs)["fit_s"] / args.timing_epochs
+                    )
                 else:
-                    hand_s.append(hand_written_run(hand_written_bias, small, 0, args.timing_epochs)["fit_s"]
-                                  / args.timing_epochs)
+                    hand_s.append(
+                        hand_written_run(hand_written_bias, small, 0, args.timing_epochs)["fit_s"] / args.timing_epochs
+                    )
             print(f"repeat {repeat}: s/epoch zoo {zoo_s[-1]:.3f} hand {hand_s[-1]:.3f}", flush=True)
         results["timing"] = {"zoo": zoo_s, "hand": hand_s}
-        print(f"median s/epoch zoo {statistics.median(zoo_s):.3f} hand {statistics.median(hand_s):.3f}; "
-              f"ratio {statistics.median(zoo_s) / statistics.median(hand_s):.3f}")
+        print(
+            f"median s/epoch zoo {statistics.median(zoo_s):.3f} hand {statistics.median(hand_s):.3f}; "
+            f"ratio {statistics.median(zoo_s) / statistics.median(hand_s):.3f}"
+        )
 
     args.json.write_text(json.dumps(results, indent=1, default=float))
     print(f"wrote {args.json}")

@@ -51,8 +51,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import zoo
 
     if "example" not in zoo.load_plugins().plugins:
-        pytest.exit("the tests exercise the example plugin package: "
-                    "pip install -e examples/zoo-example-plugin (see README.md)", returncode=4)
+        pytest.exit(
+            "the tests exercise the example plugin package: pip install -e examples/zoo-example-plugin (see README.md)",
+            returncode=4,
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -29,8 +29,9 @@ def core_imports(path: Path) -> set[str]:
                 if child.level == 1 and child.module:
                     found.add(child.module.split(".")[0])
                 elif child.level == 1:  # `from . import x`: a module, or a name the package defines
-                    found.update(a.name if (CORE / f"{a.name}.py").exists() else f"__init__:{a.name}"
-                                 for a in child.names)
+                    found.update(
+                        a.name if (CORE / f"{a.name}.py").exists() else f"__init__:{a.name}" for a in child.names
+                    )
                 elif child.level == 0 and (child.module or "").startswith("zoo."):
                     found.add(child.module.split(".")[1])  # type: ignore[union-attr]
             visit(child)
@@ -49,7 +50,7 @@ def test_no_import_cycle():
     done: set[str] = set()
 
     def walk(module: str) -> None:
-        assert module not in visiting, f"import cycle: {' -> '.join([*visiting[visiting.index(module):], module])}"
+        assert module not in visiting, f"import cycle: {' -> '.join([*visiting[visiting.index(module) :], module])}"
         if module in done:
             return
         visiting.append(module)
@@ -63,8 +64,11 @@ def test_no_import_cycle():
 
 
 def test_no_module_reaches_back_up_into_the_package():
-    reaching = {m: sorted(t for t in targets if t.startswith("__init__:") or t == "__init__")
-                for m, targets in import_graph().items() if m != "__init__"}
+    reaching = {
+        m: sorted(t for t in targets if t.startswith("__init__:") or t == "__init__")
+        for m, targets in import_graph().items()
+        if m != "__init__"
+    }
     assert not {m: t for m, t in reaching.items() if t}, "import from the module that defines it instead"
 
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 ZOO = str(Path(sys.executable).parent / "zoo")
-HIDE_TENSORFLOW = ("import importlib.util\n"
-                   "found = importlib.util.find_spec\n"
-                   "importlib.util.find_spec = lambda name, *a: None if name == 'tensorflow' else found(name, *a)\n")
+HIDE_TENSORFLOW = (
+    "import importlib.util\n"
+    "found = importlib.util.find_spec\n"
+    "importlib.util.find_spec = lambda name, *a: None if name == 'tensorflow' else found(name, *a)\n"
+)
 
 
 @pytest.fixture
@@ -36,8 +38,17 @@ def predictions(result: subprocess.CompletedProcess[str]) -> list[float]:
 @pytest.mark.parametrize(("trained_on", "loaded_on"), [("tensorflow", "jax"), ("jax", "tensorflow")])
 @pytest.mark.usefixtures("jax_installed")
 def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, loaded_on, tmp_path):
-    zoo_on(trained_on, "train", "synthetic-cf-bias", "--set", "train.stages=[{epochs: 1}]", "--out", "run", "-q",
-           cwd=tmp_path)
+    zoo_on(
+        trained_on,
+        "train",
+        "synthetic-cf-bias",
+        "--set",
+        "train.stages=[{epochs: 1}]",
+        "--out",
+        "run",
+        "-q",
+        cwd=tmp_path,
+    )
     meta = json.loads((tmp_path / "run" / "meta.json").read_text())
     assert meta["versions"]["backend"]["name"] == trained_on and meta["versions"]["backend"]["version"]
     inputs = ["[1, 5]", "[3, 7]", "[10, 2]"]
@@ -52,7 +63,8 @@ def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path):
     result = zoo_on("jax", "build", "synthetic-cf-bias", "--set", "train.distribute=mirrored", cwd=tmp_path, code=1)
     assert result.stderr.splitlines() == [
         "Error: train.distribute: mirrored needs the TensorFlow backend, and Keras runs on 'jax' here; "
-        "run with KERAS_BACKEND=tensorflow, or remove it from the recipe"]
+        "run with KERAS_BACKEND=tensorflow, or remove it from the recipe"
+    ]
     assert not (tmp_path / "runs").exists()
 
 
@@ -76,4 +88,5 @@ def test_a_backend_that_is_not_installed_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1].endswith(
         "ZooError: Keras is set to the 'tensorflow' backend, which is not installed: pip install tensorflow "
-        "or tensorflow-cpu, or set KERAS_BACKEND to one that is (README.md, 'Backends')")
+        "or tensorflow-cpu, or set KERAS_BACKEND to one that is (README.md, 'Backends')"
+    )

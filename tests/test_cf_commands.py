@@ -11,9 +11,14 @@ from zoo.compose import load_dataset
 @pytest.fixture(scope="module")
 def cf_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cf") / "run"
-    return zoo.train("synthetic-cf-bias", out=str(out), verbose=0,
-                     dataset={"n_users": 80, "n_items": 60, "density": 0.4}, model={"n_factors": 4},
-                     train={"stages": [{"epochs": 2}]})
+    return zoo.train(
+        "synthetic-cf-bias",
+        out=str(out),
+        verbose=0,
+        dataset={"n_users": 80, "n_items": 60, "density": 0.4},
+        model={"n_factors": 4},
+        train={"stages": [{"epochs": 2}]},
+    )
 
 
 def test_biases_lists_best_and_worst_titles(cf_run, run_cli):
@@ -32,11 +37,14 @@ def test_components_reports_titles_and_writes_the_png(cf_run, run_cli, tmp_path)
     assert out.count("  top:") == 2 and out.endswith(f"saved {png}\n")
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert run_cli("cf", "components", str(cf_run.path), "--n", "2", "--plot", "0,5", code=1).stderr == (
-        "Error: --plot 0,5: components are numbered 0 to 1 (see --n)\n")
+        "Error: --plot 0,5: components are numbered 0 to 1 (see --n)\n"
+    )
 
 
 def test_one_component_plots_against_itself(cf_run, run_cli, tmp_path):
-    out = run_cli("cf", "components", str(cf_run.path), "--n", "1", "--top", "2", "--out", str(tmp_path / "1.png")).stdout
+    out = run_cli(
+        "cf", "components", str(cf_run.path), "--n", "1", "--top", "2", "--out", str(tmp_path / "1.png")
+    ).stdout
     assert out.startswith("component 0 (") and "component 1" not in out
 
 
@@ -47,19 +55,28 @@ def test_recommend_excludes_what_the_user_rated(cf_run, run_cli):
     rated = {saved.spec.item_titles[i] for i in train.x["item"][train.x["user"] == user]}
     everything = saved.spec.n_items
     out = run_cli("cf", "recommend", str(cf_run.path), "--user", "3", "--top", str(everything)).stdout.splitlines()
-    assert out[0] == f"user 3: {len(rated)} movies rated in training; top {everything - len(rated)} of " \
-                     f"{everything - len(rated)} unseen"
+    assert (
+        out[0] == f"user 3: {len(rated)} movies rated in training; top {everything - len(rated)} of "
+        f"{everything - len(rated)} unseen"
+    )
     listed = [line.split(None, 1) for line in out[1:]]
     titles, ratings = [t for _, t in listed], [float(r) for r, _ in listed]
     assert set(titles) == set(saved.spec.item_titles) - rated  # every unseen movie, and no rated one
     assert ratings == sorted(ratings, reverse=True)
     assert all(saved.spec.rating_min <= r <= saved.spec.rating_max for r in ratings)
     assert run_cli("cf", "recommend", str(cf_run.path), "--user", "999", code=1).stderr == (
-        "Error: user id '999' was never seen in training; ids run from 0 to 79 (80 users)\n")
+        "Error: user id '999' was never seen in training; ids run from 0 to 79 (80 users)\n"
+    )
 
 
 def test_biases_needs_a_model_with_item_biases(run_cli, tmp_path):
-    run = zoo.train("synthetic-cf-nn", out=str(tmp_path / "nn"), verbose=0,
-                    dataset={"n_users": 30, "n_items": 20, "density": 0.5}, train={"stages": [{"epochs": 1}]})
+    run = zoo.train(
+        "synthetic-cf-nn",
+        out=str(tmp_path / "nn"),
+        verbose=0,
+        dataset={"n_users": 30, "n_items": 20, "density": 0.5},
+        train={"stages": [{"epochs": 1}]},
+    )
     assert run_cli("cf", "biases", str(run.path), code=1).stderr.startswith(
-        "Error: this model has no 'item_bias' layer (layers: user, item, ")
+        "Error: this model has no 'item_bias' layer (layers: user, item, "
+    )

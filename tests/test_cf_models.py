@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from zoo_plugins.cf.data import RatingsSpec
 from zoo_plugins.cf.models import cf_bias, cf_nn
 
@@ -16,7 +17,15 @@ def test_cf_bias_parameters_and_output():
     model = cf_bias(SPEC, n_factors=3)
     assert model.count_params() == 11 * 3 + 7 * 3 + 11 + 7  # factors + biases
     assert [layer.name for layer in model.layers] == [
-        "user", "item", "user_embedding", "item_embedding", "dot", "user_bias", "item_bias", "rating"]
+        "user",
+        "item",
+        "user_embedding",
+        "item_embedding",
+        "dot",
+        "user_bias",
+        "item_bias",
+        "rating",
+    ]
     assert model.predict(SPEC.example_inputs(5), verbose=0).shape == (5, 1)
 
 
@@ -36,10 +45,13 @@ def test_cf_nn_parameters_and_output():
     assert model.predict(SPEC.example_inputs(5), verbose=0).shape == (5, 1)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"n_factors": 0}, "n_factors must be at least 1. Received: n_factors=0"),
-    ({"l2": -1.0}, "l2 must be non-negative. Received: l2=-1.0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n_factors": 0}, "n_factors must be at least 1. Received: n_factors=0"),
+        ({"l2": -1.0}, "l2 must be non-negative. Received: l2=-1.0"),
+    ],
+)
 def test_cf_bias_checks_its_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         cf_bias(SPEC, **kwargs)

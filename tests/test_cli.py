@@ -28,25 +28,38 @@ def test_list_everything_shows_every_entry_once(run_cli):
     assert rows[0] == ["KIND", "NAME", "PLUGIN", "SUMMARY"]
     expected = [[e.kind, e.name, e.plugin, e.summary] for e in zoo.load_plugins().entries()]
     assert rows[1:] == expected
-    assert {"cf-bias", "text-multi-cnn", "example-mlp", "movielens", "imdb", "synthetic-cf-bias"} <= {r[1] for r in rows}
+    assert {"cf-bias", "text-multi-cnn", "example-mlp", "movielens", "imdb", "synthetic-cf-bias"} <= {
+        r[1] for r in rows
+    }
 
 
 def test_list_a_kind_and_a_pattern(run_cli):
     kinds = {line.split()[0] for line in run_cli("list", "models").stdout.splitlines()[1:]}
     assert kinds == {"model"}
     assert [line.split()[1] for line in run_cli("list", "synthetic*").stdout.splitlines()[1:]] == [
-        "synthetic-ratings", "synthetic-cf-bias", "synthetic-cf-nn"]
+        "synthetic-ratings",
+        "synthetic-cf-bias",
+        "synthetic-cf-nn",
+    ]
     assert run_cli("list", "nothing*").stdout == "nothing matches 'nothing*'\n"
 
 
 def test_list_json(run_cli):
     entries = json.loads(run_cli("list", "--json").stdout)
-    assert entries[0] == {"name": "cf-bias", "kind": "model", "plugin": "cf", "summary": CF_LIST.splitlines()[1].split(None, 3)[3],
-                          "tags": ["cf"], "aliases": []}
+    assert entries[0] == {
+        "name": "cf-bias",
+        "kind": "model",
+        "plugin": "cf",
+        "summary": CF_LIST.splitlines()[1].split(None, 3)[3],
+        "tags": ["cf"],
+        "aliases": [],
+    }
 
 
 def test_show_a_model(run_cli):
-    assert run_cli("show", "cf-bias").stdout == """\
+    assert (
+        run_cli("show", "cf-bias").stdout
+        == """\
 cf-bias (model)
   Dot product of user and item embeddings plus user and item biases (L2 on the factors).
 plugin: cf (keras-zoo 0.1.0)
@@ -63,6 +76,7 @@ parameters:
   squash: bool = false
       Squash the output into the rating range with a sigmoid scaled to [rating_min - 0.5, rating_max + 0.5]; off reproduces the lesson exactly.
 """
+    )
 
 
 def test_show_a_dataset_that_takes_no_spec(run_cli):
@@ -73,15 +87,22 @@ def test_show_a_dataset_that_takes_no_spec(run_cli):
 def test_show_a_recipe_prints_it_fully_resolved(run_cli):
     out = run_cli("show", "synthetic-cf-nn").stdout
     assert out.startswith("synthetic-cf-nn (recipe)\n  The neural-net collaborative filter on SYNTHETIC")
-    assert "  model: {use: cf-nn, n_factors: 20, l2: 0.001, hidden: 70, input_dropout: 0.3, hidden_dropout: 0.75}\n" in out
+    assert (
+        "  model: {use: cf-nn, n_factors: 20, l2: 0.001, hidden: 70, input_dropout: 0.3, hidden_dropout: 0.75}\n" in out
+    )
     assert "    optimizer: {use: adam, learning_rate: 0.01}\n" in out
 
 
 def test_show_json_and_an_alias(run_cli):
     info = json.loads(run_cli("show", "blobs", "--json").stdout)
     assert (info["name"], info["distribution"], info["version"]) == ("example-blobs", "zoo-example-plugin", "0.1.0")
-    assert {"name": "n_classes", "type": "int", "default": 2, "required": False,
-            "description": "Number of classes (clusters)."} in info["parameters"]
+    assert {
+        "name": "n_classes",
+        "type": "int",
+        "default": 2,
+        "required": False,
+        "description": "Number of classes (clusters).",
+    } in info["parameters"]
 
 
 def test_plugins(run_cli):
@@ -98,20 +119,23 @@ def test_plugins_shows_a_broken_plugin_and_the_rest_works(run_cli, write_file):
     broken = write_file("broken.py", "raise RuntimeError('boom')\n")
     result = run_cli("--plugin", str(broken), "plugins")
     assert result.stdout.splitlines()[-1].split(None, 4) == ["broken", "file", "-", "-", "ERROR: RuntimeError: boom"]
-    assert result.stderr == ("zoo: warning: plugin 'broken' (file) failed to load: RuntimeError: boom "
-                             "(see `zoo plugins`; --strict makes this fatal)\n")
+    assert result.stderr == (
+        "zoo: warning: plugin 'broken' (file) failed to load: RuntimeError: boom "
+        "(see `zoo plugins`; --strict makes this fatal)\n"
+    )
     assert "cf-bias" in run_cli("--plugin", str(broken), "list", "models").stdout
     assert run_cli("--plugin", str(broken), "--strict", "list", code=1).stderr.startswith(
-        "Error: plugin 'broken' (file) failed to load: RuntimeError: boom")
+        "Error: plugin 'broken' (file) failed to load: RuntimeError: boom"
+    )
 
 
 def test_user_errors_are_one_line_without_traceback(run_cli):
     result = run_cli("build", "synthetic-cf-bias", "--set", "model.n_factors=eight", "--dry-run", code=1)
-    assert result.stderr == ("Error: --set model.n_factors=eight: model.n_factors: expected int, "
-                             "got 'eight' (str)\n")
+    assert result.stderr == ("Error: --set model.n_factors=eight: model.n_factors: expected int, got 'eight' (str)\n")
     assert result.stdout == ""
     assert run_cli("show", "cf-bais", code=1).stderr == (
-        "Error: nothing is registered as 'cf-bais'; did you mean 'cf-bias'? (see `zoo list`)\n")
+        "Error: nothing is registered as 'cf-bais'; did you mean 'cf-bias'? (see `zoo list`)\n"
+    )
 
 
 def test_debug_shows_the_traceback(run_cli):

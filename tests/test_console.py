@@ -27,13 +27,20 @@ def test_native_log_lines_are_dropped_and_everything_else_passes():
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert result.stderr == ("a Python warning stays\nE0000 is not a log line: it stays too\n"
-                             "and the last words of a failing command arrive\n")
+    assert result.stderr == (
+        "a Python warning stays\nE0000 is not a log line: it stays too\n"
+        "and the last words of a failing command arrive\n"
+    )
 
 
 def test_train_into_a_file_is_quiet_and_one_line_per_epoch(tmp_path):
-    result = subprocess.run([ZOO, "train", "synthetic-cf-bias", "--set", ONE_EPOCH, "--out", "run"],
-                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    result = subprocess.run(
+        [ZOO, "train", "synthetic-cf-bias", "--set", ONE_EPOCH, "--out", "run"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == "zoo: training 'synthetic-cf-bias' into run\n"
     lines = result.stdout.splitlines()  # Keras writes no "Epoch 1/1" header for a single epoch

@@ -8,20 +8,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zoo_plugins.text.data import TextSpec
-from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 
 import zoo
 from zoo.errors import ZooError
 from zoo.specs import Dataset, Split
+from zoo_plugins.text.data import TextSpec
+from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 
 GLOVE = "the 0.1 0.2 0.3\nfilm 1 2 3\ngood -1.5 0.5 2e-1\nbad 0 0 -1\n"
 
 
 def tiny_corpus(root: Path, copies: int) -> Path:
     """{train,test}/{pos,neg}/N.txt with "good" and "bad" reviews, each written ``copies`` times."""
-    for split, label, text in [("train", "pos", "good film"), ("train", "neg", "bad film"),
-                               ("test", "pos", "good"), ("test", "neg", "bad")] * copies:
+    for split, label, text in [
+        ("train", "pos", "good film"),
+        ("train", "neg", "bad film"),
+        ("test", "pos", "good"),
+        ("test", "neg", "bad"),
+    ] * copies:
         folder = root / split / label
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{len(list(folder.iterdir()))}.txt").write_text(text)
@@ -29,10 +33,15 @@ def tiny_corpus(root: Path, copies: int) -> Path:
 
 
 def dataset(vocabulary=(None, "the", "good", "zebra", "film", None), documents=None) -> Dataset:
-    spec = TextSpec(name="t", task="binary", vocab_size=len(vocabulary), maxlen=4, vocabulary=list(vocabulary),
-                    classes=["neg", "pos"])
-    return Dataset(spec, {"train": Split(np.zeros((2, 4), "int32"), np.zeros(2))}, checksum="c",
-                   documents=documents)
+    spec = TextSpec(
+        name="t",
+        task="binary",
+        vocab_size=len(vocabulary),
+        maxlen=4,
+        vocabulary=list(vocabulary),
+        classes=["neg", "pos"],
+    )
+    return Dataset(spec, {"train": Split(np.zeros((2, 4), "int32"), np.zeros(2))}, checksum="c", documents=documents)
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".txt.gz"])
@@ -75,14 +84,17 @@ def test_glove_is_parsed_once_then_cached_and_a_changed_file_is_parsed_again(tmp
     assert load_glove(path).vectors[1].tolist() == [7, 8, 9]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("the 1 2 3\nfilm 1 two 3\n", r"g.txt:2: expected a word and 3 numbers, found '1 two 3'"),
-    ("the 1 2 3\nfilm 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2'"),
-    ("the 1 2 3\nlonely\n", r"g.txt:2: expected a word and its numbers"),
-    ("the 1 2 3\nfilm 1 2 3 4\nbad 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 3 4'"),
-    ("the 1 2 3\nfilm 1 2 nan\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 nan'"),
-    ("", r"g.txt: no vectors \(the file is empty\)"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("the 1 2 3\nfilm 1 two 3\n", r"g.txt:2: expected a word and 3 numbers, found '1 two 3'"),
+        ("the 1 2 3\nfilm 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2'"),
+        ("the 1 2 3\nlonely\n", r"g.txt:2: expected a word and its numbers"),
+        ("the 1 2 3\nfilm 1 2 3 4\nbad 1 2\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 3 4'"),
+        ("the 1 2 3\nfilm 1 2 nan\n", r"g.txt:2: expected a word and 3 numbers, found '1 2 nan'"),
+        ("", r"g.txt: no vectors \(the file is empty\)"),
+    ],
+)
 def test_corrupt_glove_lines_name_their_line(tmp_path, text, message):
     path = tmp_path / "g.txt"
     path.write_text(text)
@@ -113,8 +125,11 @@ def test_a_truncated_gzip_and_a_dimension_mismatch(tmp_path):
         load_glove(path)
     good = tmp_path / "good.txt"
     good.write_text(GLOVE)
-    with pytest.raises(ZooError, match=r"embedding.dim is 50 but .*good.txt holds 3-dimensional vectors; "
-                                       r"set embedding.dim=3 or give a 50d file"):
+    with pytest.raises(
+        ZooError,
+        match=r"embedding.dim is 50 but .*good.txt holds 3-dimensional vectors; "
+        r"set embedding.dim=3 or give a 50d file",
+    ):
         glove(dataset(), path=str(good), dim=50)
 
 
@@ -136,7 +151,7 @@ def test_word2vec_loads_text_and_binary_files(tmp_path):
         matrix = word2vec(data, path=str(tmp_path / name), dim=3).matrix(data.spec.vocabulary)
         np.testing.assert_allclose(matrix.weights[4], [4, 5, 6])
         assert (matrix.hits, matrix.misses) == (2, 3)
-    with pytest.raises(ZooError, match="embedding.dim is 8 but .* holds 3-dimensional vectors"):
+    with pytest.raises(ZooError, match=r"embedding\.dim is 8 but .* holds 3-dimensional vectors"):
         word2vec(data, path=str(tmp_path / "v.txt"), dim=8)
 
 
@@ -147,7 +162,7 @@ def test_word2vec_trains_on_the_datasets_own_text():
     assert vectors.vectors.shape[1] == 8 and {"good", "film", "bad"} <= set(vectors.words)
     again = word2vec(data, dim=8, epochs=3, min_count=1)
     np.testing.assert_array_equal(vectors.vectors, again.vectors)  # seeded, one worker: reproducible
-    with pytest.raises(ZooError, match="has no text to train word2vec on; give embedding.path"):
+    with pytest.raises(ZooError, match=r"has no text to train word2vec on; give embedding\.path"):
         word2vec(dataset(), dim=8)
 
 
@@ -155,7 +170,9 @@ def test_frozen_then_fine_tuned_embedding_recipe(tmp_path, write_file):
     """The lesson's schedule through a recipe: GloVe frozen for a stage, then trained at a lower rate."""
     root = tiny_corpus(tmp_path / "corpus", copies=3)
     vectors = write_file("g.txt", "good 1 1 1 1\nbad -1 -1 -1 -1\nfilm 0 0 0 0\n")
-    recipe = write_file("r.yaml", f"""
+    recipe = write_file(
+        "r.yaml",
+        f"""
         dataset: {{use: text-folder, path: {root}, vocab_size: 6, maxlen: 3}}
         embedding: {{use: glove, path: {vectors}, dim: 4}}
         model: {{use: text-cnn, filters: 2, hidden: 2}}
@@ -164,7 +181,8 @@ def test_frozen_then_fine_tuned_embedding_recipe(tmp_path, write_file):
           stages:
             - {{epochs: 1, freeze: [embedding]}}
             - {{epochs: 1, unfreeze: [embedding], learning_rate: 1.0e-4}}
-    """)
+    """,
+    )
     run = zoo.train(config_files=(str(recipe),), out=str(tmp_path / "run"), verbose=0)
     model = run.load_model()
     weights = model.get_layer("embedding").get_weights()[0]
@@ -183,7 +201,8 @@ def test_real_glove_on_a_slice_of_the_raw_reviews():
     data_dir = Path(os.environ["ZOO_DATA_DIR"])
     reviews = imdb(path=str(data_dir / "imdb"), vocab_size=5000, maxlen=100)
     matrix = glove(reviews, path=str(data_dir / "glove" / "glove.6B.50d.txt.gz"), dim=50).matrix(
-        reviews.spec.vocabulary)
+        reviews.spec.vocabulary
+    )
     assert matrix.weights.shape == (5000, 50)
     assert matrix.hits > 4900  # nearly every frequent review word has a GloVe vector
 
@@ -203,39 +222,77 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
     given = ["--set", f"path={vectors}", "--set", "dim=3"]
     out = run_cli("embed", "neighbors", "glove", "film", "--top", "1", *given).stdout
     assert out.split() == [out.split()[0], "movie"] and float(out.split()[0]) > 0.99
-    assert run_cli("embed", "analogy", "glove", "king", "-", "man", "+", "woman", "--top", "1", *given
-                   ).stdout.split()[1] == "queen"
+    assert (
+        run_cli("embed", "analogy", "glove", "king", "-", "man", "+", "woman", "--top", "1", *given).stdout.split()[1]
+        == "queen"
+    )
     assert run_cli("embed", "neighbors", "glove", "zebra", *given, code=1).stderr == (
-        "Error: 'zebra' has no vector here (6 words)\n")
+        "Error: 'zebra' has no vector here (6 words)\n"
+    )
     png = tmp_path / "map.png"
     assert run_cli("embed", "map", "glove", "--method", "pca", "--out", str(png), *given).stdout == (
-        f"mapped 'king' to 'movie': 6 words after the 0 most frequent\nsaved {png}\n")  # too few words to skip any
+        f"mapped 'king' to 'movie': 6 words after the 0 most frequent\nsaved {png}\n"
+    )  # too few words to skip any
     assert png.read_bytes()[:4] == b"\x89PNG"
     many = tmp_path / "many.txt"
     many.write_text("".join(f"w{i} {i % 7} {i % 5} {i % 3}\n" for i in range(150)))
-    out = run_cli("embed", "map", "glove", "--method", "pca", "--n", "30", "--out", str(png),
-                  "--set", f"path={many}", "--set", "dim=3").stdout
+    out = run_cli(
+        "embed",
+        "map",
+        "glove",
+        "--method",
+        "pca",
+        "--n",
+        "30",
+        "--out",
+        str(png),
+        "--set",
+        f"path={many}",
+        "--set",
+        "dim=3",
+    ).stdout
     assert out.splitlines()[0] == "mapped 'w100' to 'w129': 30 words after the 100 most frequent"
-    out = run_cli("embed", "map", "glove", "--method", "pca", "--n", "30", "--skip", "0", "--out", str(png),
-                  "--set", f"path={many}", "--set", "dim=3").stdout
+    out = run_cli(
+        "embed",
+        "map",
+        "glove",
+        "--method",
+        "pca",
+        "--n",
+        "30",
+        "--skip",
+        "0",
+        "--out",
+        str(png),
+        "--set",
+        f"path={many}",
+        "--set",
+        "dim=3",
+    ).stdout
     assert out.splitlines()[0] == "mapped 'w0' to 'w29': 30 words after the 0 most frequent"
     assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
         "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
-        "(parameters: path, dim, scale)\n")
+        "(parameters: path, dim, scale)\n"
+    )
 
 
 def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
     """The neighbours of a run's word are its embedding rows ranked by cosine similarity."""
     root = tmp_path / "corpus"
-    words = "good bad film plot acting music story ending scene actor".split()
+    words = ["good", "bad", "film", "plot", "acting", "music", "story", "ending", "scene", "actor"]
     for i in range(40):  # each review names three of the ten words, so that every word gets an id
         for split in ("train", "test"):
             folder = root / split / ("pos" if i % 2 else "neg")
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{i}.txt").write_text(" ".join(words[(i + k) % 10] for k in range(3)))
-    run = zoo.train("imdb-dense", out=str(tmp_path / "run"), verbose=0,
-                    dataset={"use": "text-folder", "path": str(root), "vocab_size": 12, "maxlen": 3, "validation": 0.0},
-                    model={"embedding_dim": 4, "hidden": 2}, train={"early_stopping": None, "stages": [{"epochs": 1}]})
+    run = zoo.train(
+        "imdb-dense",
+        out=str(tmp_path / "run"),
+        verbose=0,
+        dataset={"use": "text-folder", "path": str(root), "vocab_size": 12, "maxlen": 3, "validation": 0.0},
+        model={"embedding_dim": 4, "hidden": 2},
+        train={"early_stopping": None, "stages": [{"epochs": 1}]},
+    )
     saved = zoo.load_run(run.path)
     vocabulary = saved.spec.vocabulary
     rows = {w: saved.model.get_layer("embedding").get_weights()[0][i] for i, w in enumerate(vocabulary) if w}

@@ -10,10 +10,20 @@ import pytest
 HEAVY = ("tensorflow", "keras", "gensim")
 
 
-@pytest.mark.parametrize("args", [
-    ["--help"], ["list"], ["list", "--json"], ["plugins"], ["show", "cf-bias"], ["show", "synthetic-cf-bias"],
-    ["show", "example-mlp"], ["build", "synthetic-cf-nn", "--dry-run"], ["train", "example-blobs-mlp", "--dry-run"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["list"],
+        ["list", "--json"],
+        ["plugins"],
+        ["show", "cf-bias"],
+        ["show", "synthetic-cf-bias"],
+        ["show", "example-mlp"],
+        ["build", "synthetic-cf-nn", "--dry-run"],
+        ["train", "example-blobs-mlp", "--dry-run"],
+    ],
+)
 def test_command_imports_nothing_heavy(args):
     code = (
         "import sys\n"

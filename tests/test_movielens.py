@@ -8,13 +8,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zoo_plugins.cf.movielens import movielens
 
 from zoo.errors import ZooError
+from zoo_plugins.cf.movielens import movielens
 
 # (user, movie, rating, timestamp); ids are sparse on purpose
-RATINGS = [(1, 10, 4.0, 100), (1, 30, 3.5, 300), (1, 20, 5.0, 200), (7, 10, 2.0, 150),
-           (7, 20, 1.0, 50), (9, 30, 4.5, 10), (9, 10, 3.0, 20), (12, 40, 2.5, 5)]
+RATINGS = [
+    (1, 10, 4.0, 100),
+    (1, 30, 3.5, 300),
+    (1, 20, 5.0, 200),
+    (7, 10, 2.0, 150),
+    (7, 20, 1.0, 50),
+    (9, 30, 4.5, 10),
+    (9, 10, 3.0, 20),
+    (12, 40, 2.5, 5),
+]
 TITLES = {10: "Toy Story (1995)", 20: "Heat, The (1995)", 30: "Amélie (2001)", 40: "Up (2009)"}
 
 
@@ -93,12 +101,21 @@ def test_item_rating_counts_come_from_the_training_split(tmp_path):
     assert dataset.spec.item_rating_counts == [1, 2, 1, 1]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("userId,movieId,timestamp\r\n1,2,3\r\n", "ratings.csv: missing column 'rating' (header: userId,movieId,timestamp)"),
-    ("userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\n1,3,good,9\r\n", "ratings.csv:3: rating 'good' is not a number"),
-    ("", "ratings.csv: no ratings (the file is empty)"),
-    ("userId,movieId,rating,timestamp\r\n", "ratings.csv: no ratings (only a header)"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "userId,movieId,timestamp\r\n1,2,3\r\n",
+            "ratings.csv: missing column 'rating' (header: userId,movieId,timestamp)",
+        ),
+        (
+            "userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\n1,3,good,9\r\n",
+            "ratings.csv:3: rating 'good' is not a number",
+        ),
+        ("", "ratings.csv: no ratings (the file is empty)"),
+        ("userId,movieId,rating,timestamp\r\n", "ratings.csv: no ratings (only a header)"),
+    ],
+)
 def test_bad_ratings_files_get_one_clear_error(tmp_path, content, message):
     folder = tmp_path / "bad"
     folder.mkdir()
@@ -141,8 +158,13 @@ def test_real_ml_latest_small_one_epoch(tmp_path):
     dataset = movielens(path=str(path))
     assert (dataset.spec.n_users, dataset.spec.n_items) == (610, 9724)
     assert len(dataset.splits["train"]) + len(dataset.splits["validation"]) == 100836
-    run = zoo.train("movielens-cf-best", out=str(tmp_path / "run"), verbose=0,
-                    dataset={"path": str(path)}, train={"stages": [{"epochs": 1}]})
+    run = zoo.train(
+        "movielens-cf-best",
+        out=str(tmp_path / "run"),
+        verbose=0,
+        dataset={"path": str(path)},
+        train={"stages": [{"epochs": 1}]},
+    )
     assert run.read_json("metrics.json")["validation"]["mse"] < 1.0
 
 
@@ -167,4 +189,5 @@ def test_offline_without_a_local_copy_says_which_file_to_put_where(tmp_path, mon
     assert str(info.value) == (
         "MovieLens ml-1m is not on this machine and could not be downloaded (URL fetch failure: no network); "
         "put ml-1m.zip (from https://files.grouplens.org/datasets/movielens/ml-1m.zip) or its unzipped folder in "
-        f"{tmp_path / 'home' / 'movielens'}/, or set dataset.path")
+        f"{tmp_path / 'home' / 'movielens'}/, or set dataset.path"
+    )

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zoo_plugins.text.data import TextSpec, text_folder
-from zoo_plugins.text.embeddings import nb_ratios
-from zoo_plugins.text.models import text_nb_logistic
 
 import zoo
 from zoo.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
+from zoo_plugins.text.data import TextSpec, text_folder
+from zoo_plugins.text.embeddings import nb_ratios
+from zoo_plugins.text.models import text_nb_logistic
 
 TEXTS = {
     ("train", "pos"): ["A great film.", "Great, great acting!"],
@@ -38,7 +38,9 @@ def write_corpus(root: Path, copies: int = 1) -> Path:
 
 
 def bigrams(tmp_path: Path, **params) -> Dataset:
-    return text_folder(path=str(write_corpus(tmp_path / "corpus")), **{"ngrams": 2, "vocab_size": 10, "maxlen": 5, **params})
+    return text_folder(
+        path=str(write_corpus(tmp_path / "corpus")), **{"ngrams": 2, "vocab_size": 10, "maxlen": 5, **params}
+    )
 
 
 def test_bags_rank_ngrams_by_document_frequency_and_share_the_rare_id(tmp_path):
@@ -83,8 +85,15 @@ def test_nb_ratios_count_each_training_text_once(tmp_path):
 
 
 def test_nb_ratios_read_only_the_training_split():
-    spec = TextSpec(name="t", task="binary", vocab_size=4, maxlen=2, vocabulary=[None, "a", "b", None],
-                    classes=["neg", "pos"], ngrams=1)
+    spec = TextSpec(
+        name="t",
+        task="binary",
+        vocab_size=4,
+        maxlen=2,
+        vocabulary=[None, "a", "b", None],
+        classes=["neg", "pos"],
+        ngrams=1,
+    )
     train = Split(np.array([[1, 0], [2, 0]], "int32"), np.array([1, 0]))
     other = Split(np.array([[2, 0], [2, 0]], "int32"), np.array([1, 1]))
     with_other = nb_ratios(Dataset(spec, {"train": train, "validation": other, "test": other}, checksum="t"))
@@ -94,8 +103,15 @@ def test_nb_ratios_read_only_the_training_split():
 
 
 def test_untrained_nb_logistic_is_the_naive_bayes_classifier():
-    spec = TextSpec(name="t", task="binary", vocab_size=5, maxlen=3, vocabulary=[None, "a", "b", "c", None],
-                    classes=["neg", "pos"], ngrams=1)
+    spec = TextSpec(
+        name="t",
+        task="binary",
+        vocab_size=5,
+        maxlen=3,
+        vocabulary=[None, "a", "b", "c", None],
+        classes=["neg", "pos"],
+        ngrams=1,
+    )
     ratios = np.array([[9.0], [1.0], [-2.0], [0.5], [0.0]], "float32")  # row 0 is ignored: padding
     model = text_nb_logistic(spec, EmbeddingMatrix(ratios, hits=4, misses=0), weight_spread=0.0, ratio_scale=2.0)
     bags = np.array([[1, 3, 0], [2, 0, 0]], "int32")
@@ -110,11 +126,14 @@ def test_untrained_nb_logistic_is_the_naive_bayes_classifier():
 
 def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_file, run_cli):
     root = write_corpus(tmp_path / "corpus", copies=4)
-    recipe = write_file("r.yaml", f"""
+    recipe = write_file(
+        "r.yaml",
+        f"""
         extends: imdb-nb-trigrams
         dataset: {{use: text-folder, path: {root}, vocab_size: 40, maxlen: 12, validation: 0.25}}
         train: {{batch_size: 4, stages: [{{epochs: 2}}]}}
-    """)
+    """,
+    )
     run = zoo.train(config_files=(str(recipe),), out=str(tmp_path / "run"), verbose=0)
     meta = run.read_json("meta.json")
     assert meta["embedding"]["shape"] == [40, 1]
@@ -129,10 +148,12 @@ def test_nb_trigram_recipe_trains_saves_and_predicts_raw_text(tmp_path, write_fi
 @pytest.mark.realdata
 def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
     import keras
+
     from zoo_plugins.text.data import _documents, imdb
 
-    reviews = imdb(path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), ngrams=2, vocab_size=200_000, maxlen=2000,
-                   validation=0.1)
+    reviews = imdb(
+        path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), ngrams=2, vocab_size=200_000, maxlen=2000, validation=0.1
+    )
     assert reviews.spec.vocabulary[1:4] == ["the", "a", "and"]  # by reviews holding them ("and" is more frequent)
     assert "not a" in reviews.spec.vocabulary[:2000]
     # Raw text bagged at prediction time matches the bags built for training: the first test reviews.
@@ -156,8 +177,11 @@ def test_a_provider_matrix_with_the_wrong_row_count_is_the_plugins_fault(tmp_pat
     from zoo.errors import PluginError
 
     dataset = bigrams(tmp_path)
-    provider = SimpleNamespace(use="short", params={}, load=lambda: lambda data: EmbeddingMatrix(
-        np.zeros((3, 1), "float32"), hits=2, misses=0))
-    plan = SimpleNamespace(embedding=provider, dataset=SimpleNamespace(use="text-folder"), train=SimpleNamespace(seed=0))
+    provider = SimpleNamespace(
+        use="short", params={}, load=lambda: lambda data: EmbeddingMatrix(np.zeros((3, 1), "float32"), hits=2, misses=0)
+    )
+    plan = SimpleNamespace(
+        embedding=provider, dataset=SimpleNamespace(use="text-folder"), train=SimpleNamespace(seed=0)
+    )
     with pytest.raises(PluginError, match="returned 3 rows for a vocabulary of 10; an EmbeddingMatrix needs one row"):
         load_embedding(plan, dataset)

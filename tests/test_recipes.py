@@ -31,7 +31,9 @@ def test_every_default_is_filled_in(registry):
 
 
 def test_extends_merges_deeply_and_replaces_a_component_whose_use_changes(registry, write_file):
-    path = write_file("mine.yaml", """
+    path = write_file(
+        "mine.yaml",
+        """
         recipes:
           base:
             dataset: {use: synthetic-ratings, n_users: 50}
@@ -44,30 +46,47 @@ def test_extends_merges_deeply_and_replaces_a_component_whose_use_changes(regist
           other-model:
             extends: base
             model: {use: cf-nn, hidden: 5}
-    """)
+    """,
+    )
     child = resolve("child", registry, config_files=[path]).to_recipe()
     assert (child["dataset"]["n_users"], child["dataset"]["n_items"]) == (50, 40)
     assert child["model"]["n_factors"] == 7 and child["model"]["squash"] is True
     assert child["train"]["batch_size"] == 8 and child["train"]["stages"][0]["epochs"] == 2
     other = resolve("other-model", registry, config_files=[path]).to_recipe()
-    assert other["model"] == {"use": "cf-nn", "n_factors": 50, "l2": 0.0001, "hidden": 5,
-                              "input_dropout": 0.3, "hidden_dropout": 0.75}  # cf-bias's squash is gone
+    assert other["model"] == {
+        "use": "cf-nn",
+        "n_factors": 50,
+        "l2": 0.0001,
+        "hidden": 5,
+        "input_dropout": 0.3,
+        "hidden_dropout": 0.75,
+    }  # cf-bias's squash is gone
 
 
 def test_a_user_file_can_extend_a_registered_recipe(registry, write_file):
-    path = write_file("mine.yaml", """
+    path = write_file(
+        "mine.yaml",
+        """
         extends: synthetic-cf-bias
         model: {n_factors: 4}
-    """)
+    """,
+    )
     plan = resolve(None, registry, config_files=[path])
     assert plan.name == "mine" and plan.model.params["n_factors"] == 4
     assert plan.train.batch_size == 64  # inherited
 
 
 def test_set_overrides_parse_yaml_values(registry):
-    plan = resolve("synthetic-cf-bias", registry, overrides=[
-        "model.n_factors=8", "model.squash=true", "train.stages=[{epochs: 1}, {epochs: 2, learning_rate: 1e-4}]",
-        "train.optimizer.use=sgd"])
+    plan = resolve(
+        "synthetic-cf-bias",
+        registry,
+        overrides=[
+            "model.n_factors=8",
+            "model.squash=true",
+            "train.stages=[{epochs: 1}, {epochs: 2, learning_rate: 1e-4}]",
+            "train.optimizer.use=sgd",
+        ],
+    )
     assert plan.model.params["n_factors"] == 8 and plan.model.params["squash"] is True
     assert [s.epochs for s in plan.train.stage_list()] == [1, 2]
     assert plan.train.stage_list()[1].learning_rate == 1e-4
@@ -80,9 +99,11 @@ def test_set_indexes_a_list_and_keeps_its_other_items(registry):
     assert (first.epochs, first.freeze, first.learning_rate) == (2, ["conv*"], 1e-3)
     assert (second.epochs, second.unfreeze, second.learning_rate) == (3, ["embedding"], 5e-4)
     assert error_of(registry, "imdb-cnn-glove", overrides=["train.stages.2.epochs=3"]) == (
-        "--set train.stages.2.epochs=3: train.stages is a list of 2; index it with 0 to 1")
+        "--set train.stages.2.epochs=3: train.stages is a list of 2; index it with 0 to 1"
+    )
     assert error_of(registry, "synthetic-cf-bias", overrides=["model.l2.0=3"]) == (
-        "--set model.l2.0=3: model.l2 is not a list the recipe sets; set the whole value instead")
+        "--set model.l2.0=3: model.l2 is not a list the recipe sets; set the whole value instead"
+    )
 
 
 def test_train_epochs_sets_a_one_stage_recipe(registry):
@@ -91,19 +112,24 @@ def test_train_epochs_sets_a_one_stage_recipe(registry):
     assert plan.to_recipe()["train"]["epochs"] is None  # folded into the stages that were run
     assert error_of(registry, "imdb-cnn-glove", overrides=["train.epochs=3"]) == (
         "--set train.epochs=3: train.epochs: this recipe trains in 2 stages; set the epochs of one with "
-        "train.stages.N.epochs (N from 0 to 1)")
+        "train.stages.N.epochs (N from 0 to 1)"
+    )
 
 
 def test_a_recipe_version_is_its_own_and_recorded(registry, write_file):
     assert resolve("imdb-multi-cnn", registry).to_recipe()["version"] == 2  # whole-word dropout since 2
     assert resolve("imdb-cnn", registry).version == 1
-    path = write_file("mine.yaml", """
+    path = write_file(
+        "mine.yaml",
+        """
         extends: imdb-multi-cnn
         dataset: {vocab_size: 100}
-    """)
+    """,
+    )
     assert resolve(None, registry, config_files=[path]).version == 1  # a child starts its own count
     assert error_of(registry, "synthetic-cf-bias", overrides=["version=0"]) == (
-        "--set version=0: version: expected a whole number from 1. Received: 0")
+        "--set version=0: version: expected a whole number from 1. Received: 0"
+    )
 
 
 def test_set_use_drops_the_old_components_parameters(registry):
@@ -128,29 +154,38 @@ def test_resolved_recipe_round_trips(registry, write_file):
 
 
 def test_unknown_parameter_from_a_file_names_file_line_and_suggests(registry, write_file):
-    path = write_file("r.yaml", """
+    path = write_file(
+        "r.yaml",
+        """
         dataset: {use: synthetic-ratings}
         model:
           use: cf-bias
           n_factor: 8
-    """)
+    """,
+    )
     assert error_of(registry, config_files=[path]) == (
         f"{path}:4: model.n_factor: unknown parameter of model 'cf-bias'; did you mean 'n_factors'? "
-        f"(parameters: n_factors, l2, squash)")
+        f"(parameters: n_factors, l2, squash)"
+    )
 
 
 def test_wrong_type_names_key_value_and_expected_type(registry):
     assert error_of(registry, "synthetic-cf-bias", overrides=["model.n_factors=eight"]) == (
-        "--set model.n_factors=eight: model.n_factors: expected int, got 'eight' (str)")
+        "--set model.n_factors=eight: model.n_factors: expected int, got 'eight' (str)"
+    )
     assert error_of(registry, "synthetic-cf-bias", overrides=["model.squash=1"]) == (
-        "--set model.squash=1: model.squash: expected bool, got 1 (int)")
+        "--set model.squash=1: model.squash: expected bool, got 1 (int)"
+    )
     assert error_of(registry, "synthetic-cf-bias", overrides=["train.distribute=gpu"]) == (
         "--set train.distribute=gpu: train.distribute: expected one of 'mirrored', 'multi-worker' or null, "
-        "got 'gpu' (str)")
+        "got 'gpu' (str)"
+    )
 
 
 def test_missing_required_parameter(registry, write_file):
-    plugin = write_file("req.py", """
+    plugin = write_file(
+        "req.py",
+        """
         from zoo import hookimpl
 
         def needs(spec, *, size: int):
@@ -159,90 +194,113 @@ def test_missing_required_parameter(registry, write_file):
         @hookimpl
         def register_models(register):
             register("needs-size", needs)
-    """)
+    """,
+    )
     registry = load_plugins([plugin])
-    path = write_file("r.yaml", """
+    path = write_file(
+        "r.yaml",
+        """
         dataset: {use: synthetic-ratings}
         model: {use: needs-size}
-    """)
+    """,
+    )
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: model.size: required parameter of model 'needs-size' is missing (int); "
-        f"add it, or --set model.size=VALUE")
+        f"add it, or --set model.size=VALUE"
+    )
 
 
 def test_unknown_component_and_unknown_recipe(registry, write_file):
-    path = write_file("r.yaml", """
+    path = write_file(
+        "r.yaml",
+        """
         dataset: {use: synthetic-ratings}
         model: {use: cf-bais}
-    """)
+    """,
+    )
     known = ", ".join(e.name for e in registry.entries("model"))
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: model.use: unknown model 'cf-bais'; did you mean 'cf-bias'? "
-        f"Known models: {known} (see `zoo list models`)")
+        f"Known models: {known} (see `zoo list models`)"
+    )
     assert error_of(registry, "synthetic-cf-bais").startswith(
-        "unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'? Known recipes: ")
+        "unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'? Known recipes: "
+    )
 
 
 def test_unknown_section_and_missing_sections(registry, write_file):
-    path = write_file("r.yaml", """
+    path = write_file(
+        "r.yaml",
+        """
         dataset: {use: synthetic-ratings}
         modle: {use: cf-bias}
-    """)
+    """,
+    )
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: modle: unknown recipe section; did you mean 'model'? "
-        f"(sections: name, version, summary, tags, extends, dataset, embedding, model, train)")
+        f"(sections: name, version, summary, tags, extends, dataset, embedding, model, train)"
+    )
     path = write_file("s.yaml", "dataset: {use: synthetic-ratings}\n")
     assert error_of(registry, config_files=[path]) == (
-        "recipe 's': model: missing; add a 'model: {use: NAME}' section (see `zoo list models`)")
+        "recipe 's': model: missing; add a 'model: {use: NAME}' section (see `zoo list models`)"
+    )
 
 
 def test_train_section_errors(registry):
     assert error_of(registry, "synthetic-cf-bias", overrides=["train.batch_size=0"]) == (
-        "--set train.batch_size=0: train.batch_size: expected a positive int, got 0")
+        "--set train.batch_size=0: train.batch_size: expected a positive int, got 0"
+    )
     assert error_of(registry, "synthetic-cf-bias", overrides=["train.stages=[{epoch: 2}]"]) == (
         "--set train.stages=[{epoch: 2}]: train.stages[0].epoch: unknown parameter of a stage; "
-        "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze)")
+        "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze)"
+    )
     assert error_of(registry, "synthetic-cf-bias", overrides=["train.stages=[]"]) == (
-        "--set train.stages=[]: train.stages: expected at least one stage, e.g. [{epochs: 1}]")
+        "--set train.stages=[]: train.stages: expected at least one stage, e.g. [{epochs: 1}]"
+    )
 
 
 def test_embedding_for_a_model_that_takes_none(registry):
     assert error_of(registry, "synthetic-cf-bias", overrides=["embedding.use=x"]).startswith(
-        "--set embedding.use=x: embedding.use: unknown embedding 'x'")
+        "--set embedding.use=x: embedding.use: unknown embedding 'x'"
+    )
 
 
 def test_malformed_yaml_gives_file_line_and_column(registry, write_file):
     path = write_file("bad.yaml", "dataset: {use: synthetic-ratings\nmodel: [\n")
-    assert error_of(registry, config_files=[path]) == (
-        f"{path}:2:6: invalid YAML: expected ',' or '}}', but got ':'")
+    assert error_of(registry, config_files=[path]) == (f"{path}:2:6: invalid YAML: expected ',' or '}}', but got ':'")
 
 
 def test_duplicate_keys_are_an_error(registry, write_file):
     path = write_file("dup.yaml", "dataset: {use: synthetic-ratings}\nmodel: {use: cf-bias}\nmodel: {use: cf-nn}\n")
-    assert error_of(registry, config_files=[path]) == (
-        f"{path}:3: duplicate key 'model' (first at {path}:2); keep one")
+    assert error_of(registry, config_files=[path]) == (f"{path}:3: duplicate key 'model' (first at {path}:2); keep one")
 
 
 def test_extends_cycle(registry, write_file):
-    path = write_file("cycle.yaml", """
+    path = write_file(
+        "cycle.yaml",
+        """
         recipes:
           a: {extends: b}
           b: {extends: a}
-    """)
+    """,
+    )
     assert error_of(registry, "a", config_files=[path]) == "recipe 'a': extends forms a cycle: a -> b -> a"
 
 
 def test_bad_override_syntax_and_missing_file(registry, tmp_path):
     assert error_of(registry, "synthetic-cf-bias", overrides=["model.n_factors"]) == (
-        "--set 'model.n_factors': expected key=value, for example --set model.filters=128")
+        "--set 'model.n_factors': expected key=value, for example --set model.filters=128"
+    )
     assert error_of(registry, config_files=[tmp_path / "none.yaml"]) == (
-        f"{tmp_path / 'none.yaml'}: no such file; check the path given to -c")
+        f"{tmp_path / 'none.yaml'}: no such file; check the path given to -c"
+    )
 
 
 def test_extends_an_unknown_recipe(registry, write_file):
     path = write_file("r.yaml", "extends: synthetic-cf-bais\n")
     assert error_of(registry, config_files=[path]).startswith(
-        f"{path}:1: extends: unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'?")
+        f"{path}:1: extends: unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'?"
+    )
 
 
 def test_scientific_notation_is_a_float(registry):
@@ -255,26 +313,32 @@ def test_no_name_and_no_single_recipe_file(registry):
         resolve(None, registry)
 
 
-@pytest.mark.parametrize(("value", "hint", "expected"), [
-    ([3, 4, 5], tuple[int, ...], (3, 4, 5)),
-    (1, float, 1.0),
-    (None, int | None, None),
-    ({"a": 1}, dict[str, int], {"a": 1}),
-    ("same", "Literal['same', 'valid']", "same"),
-])
+@pytest.mark.parametrize(
+    ("value", "hint", "expected"),
+    [
+        ([3, 4, 5], tuple[int, ...], (3, 4, 5)),
+        (1, float, 1.0),
+        (None, int | None, None),
+        ({"a": 1}, dict[str, int], {"a": 1}),
+        ("same", "Literal['same', 'valid']", "same"),
+    ],
+)
 def test_check_value_accepts_what_yaml_can_say(value, hint, expected):
-    from typing import Literal  # noqa: F401 - used by the string hint
+    from typing import Literal  # noqa: F401 - the hints below are evaluated as text
 
     hint = eval(hint) if isinstance(hint, str) else hint
     assert check_value(value, hint) == expected
 
 
-@pytest.mark.parametrize(("value", "hint", "message"), [
-    (True, int, "expected int"),
-    ([1, "x"], tuple[int, ...], "expected list of int"),
-    (2.5, int, "expected int"),
-    ("3", float, "expected float"),
-])
+@pytest.mark.parametrize(
+    ("value", "hint", "message"),
+    [
+        (True, int, "expected int"),
+        ([1, "x"], tuple[int, ...], "expected list of int"),
+        (2.5, int, "expected int"),
+        ("3", float, "expected float"),
+    ],
+)
 def test_check_value_rejects(value, hint, message):
     with pytest.raises(TypeError, match=message):
         check_value(value, hint)

@@ -33,7 +33,11 @@ def test_builtins_entry_points_and_files_are_all_discovered(write_file):
     assert registry.get("recipe", "synthetic-cf-bias").plugin == "cf"
     assert registry.get("recipe", "imdb-dense").plugin == "text"
     assert registry.plugins["example"].hooks == [
-        "register_commands", "register_datasets", "register_models", "register_recipes"]
+        "register_commands",
+        "register_datasets",
+        "register_models",
+        "register_recipes",
+    ]
 
 
 def test_plugin_files_from_the_environment(write_file, monkeypatch):
@@ -75,7 +79,8 @@ def test_same_name_from_two_plugins_names_both_and_plugin_name_resolves(write_fi
         registry.get("model", "twin")
     assert str(info.value) == (
         f"model 'twin' is registered by more than one plugin: first:twin ({first}) and "
-        f"second:twin ({second}); name one of them as plugin:name")
+        f"second:twin ({second}); name one of them as plugin:name"
+    )
     assert registry.get("model", "first:twin").summary == "from first"
     assert registry.get("model", "second:twin").summary == "from second"
 
@@ -85,8 +90,9 @@ def test_unknown_names_suggest_the_closest_and_list_what_exists():
     with pytest.raises(UnknownNameError) as info:
         registry.get("model", "cf-bais")
     known = ", ".join(e.name for e in registry.entries("model"))
-    assert str(info.value) == (f"unknown model 'cf-bais'; did you mean 'cf-bias'? "
-                               f"Known models: {known} (see `zoo list models`)")
+    assert str(info.value) == (
+        f"unknown model 'cf-bais'; did you mean 'cf-bias'? Known models: {known} (see `zoo list models`)"
+    )
     assert "cf-bias, cf-nn, example-mlp" in known
     with pytest.raises(UnknownNameError, match=r"unknown plugin 'cff' in 'cff:cf-bias'; did you mean 'cf'\?"):
         registry.get("model", "cff:cf-bias")
@@ -102,14 +108,17 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(write_file
 
 
 def test_a_hook_that_raises_registers_nothing_of_that_plugin(write_file):
-    half = write_file("half.py", """
+    half = write_file(
+        "half.py",
+        """
         from zoo import hookimpl
 
         @hookimpl
         def register_models(register):
             register("half-model", "half:nothing")
             raise RuntimeError("oops")
-    """)
+    """,
+    )
     registry = discover([half])
     assert registry.plugins["half"].error == "RuntimeError: oops"
     with pytest.raises(UnknownNameError):
@@ -117,28 +126,35 @@ def test_a_hook_that_raises_registers_nothing_of_that_plugin(write_file):
 
 
 def test_a_misspelled_hook_is_reported(write_file):
-    typo = write_file("typo.py", """
+    typo = write_file(
+        "typo.py",
+        """
         from zoo import hookimpl
 
         @hookimpl
         def register_model(register):
             pass
-    """)
+    """,
+    )
     registry = discover([typo])
     assert registry.plugins["typo"].error == "implements unknown hook 'register_model'; did you mean 'register_models'?"
 
 
 def test_bad_registrations_are_plugin_errors(write_file):
-    bad = write_file("badname.py", """
+    bad = write_file(
+        "badname.py",
+        """
         from zoo import hookimpl
 
         @hookimpl
         def register_datasets(register):
             register("has space", "mod:fn")
-    """)
+    """,
+    )
     registry = discover([bad])
     assert registry.plugins["badname"].error == (
-        "ValueError: dataset names are letters, digits and . _ + - (no ':'). Received: 'has space'")
+        "ValueError: dataset names are letters, digits and . _ + - (no ':'). Received: 'has space'"
+    )
 
 
 def test_strict_makes_a_broken_plugin_fatal(write_file):
@@ -152,8 +168,9 @@ def test_missing_plugin_file_is_reported(tmp_path):
     assert registry.plugins["nowhere"].error == f"FileNotFoundError: plugin file not found: {tmp_path / 'nowhere.py'}"
 
 
-@pytest.mark.parametrize(("allow", "loaded"), [("", False), ("example", True), ("zoo-example-plugin", True),
-                                               ("something-else", False)])
+@pytest.mark.parametrize(
+    ("allow", "loaded"), [("", False), ("example", True), ("zoo-example-plugin", True), ("something-else", False)]
+)
 def test_allow_list_restricts_third_party_plugins(monkeypatch, allow, loaded):
     monkeypatch.setenv("ZOO_LOAD_PLUGINS", allow)
     registry = discover()
@@ -166,15 +183,21 @@ def test_load_plugins_is_idempotent():
 
 
 def test_targets_load_lazily_and_report_import_errors(write_file):
-    lazy = write_file("lazy.py", """
+    lazy = write_file(
+        "lazy.py",
+        """
         from zoo import hookimpl
 
         @hookimpl
         def register_models(register):
             register("lazy-model", "no_such_module_xyz:build")
-    """)
+    """,
+    )
     registry = discover([lazy])
     entry = registry.get("model", "lazy-model")  # registering imported nothing
-    with pytest.raises(PluginError, match=r"model 'lazy-model' \(plugin 'lazy'\): cannot load "
-                                          r"'no_such_module_xyz:build': ModuleNotFoundError"):
+    with pytest.raises(
+        PluginError,
+        match=r"model 'lazy-model' \(plugin 'lazy'\): cannot load "
+        r"'no_such_module_xyz:build': ModuleNotFoundError",
+    ):
         entry.load()

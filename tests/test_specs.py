@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from zoo_plugins.cf.data import RatingsSpec
 
 from zoo.specs import Dataset, DatasetSpec, Split, Vectors, spec_type
+from zoo_plugins.cf.data import RatingsSpec
 
 
 def test_vectors_align_to_a_vocabulary_with_a_zero_padding_row():
@@ -39,7 +39,8 @@ def test_classifier_outputs_decode_to_the_likeliest_class_and_its_probability():
     binary = TextSpec(name="t", task="binary", classes=["negative", "positive"])
     assert binary.decode_outputs(np.array([[0.886], [0.25]], dtype="float32")) == [
         {"label": "positive", "probability": pytest.approx(0.886, abs=1e-6)},
-        {"label": "negative", "probability": 0.75}]
+        {"label": "negative", "probability": 0.75},
+    ]
     multiclass = TextSpec(name="t", task="multiclass", classes=["a", "b", "c"])
     assert multiclass.decode_outputs(np.array([[0.2, 0.5, 0.3]])) == [{"label": "b", "probability": 0.5}]
 
@@ -58,9 +59,8 @@ def test_predicted_ratings_stay_within_the_scale():
 def test_two_plugins_spec_classes_of_one_name_do_not_collide():
     from dataclasses import dataclass
 
-    from zoo_plugins.text.data import TextSpec as BuiltinTextSpec
-
     from zoo.errors import ZooError
+    from zoo_plugins.text.data import TextSpec as BuiltinTextSpec
 
     @dataclass
     class TextSpec(DatasetSpec):  # a third party's spec of the same name, defined after the built-in's

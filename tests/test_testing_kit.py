@@ -41,8 +41,12 @@ def test_each_broken_promise_fails_its_own_check(write_file):
             check()
         except AssertionError as exc:
             failures[name] = str(exc)
-    assert set(failures) == {"sloppy_plugin:imports-light", "sloppy-model:bad-argument",
-                             "sloppy-model:documented", "sloppy-recipe:resolves"}
+    assert set(failures) == {
+        "sloppy_plugin:imports-light",
+        "sloppy-model:bad-argument",
+        "sloppy-model:documented",
+        "sloppy-recipe:resolves",
+    }
     assert "'keras'" in failures["sloppy_plugin:imports-light"]
     assert "accepted width=-1" in failures["sloppy-model:bad-argument"]
     assert "document ['width']" in failures["sloppy-model:documented"]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from zoo_plugins.text.data import TextSpec, imdb, text_folder, tokenize
-from zoo_plugins.text.models import text_cnn, text_dense, text_multi_cnn
 
 from zoo.errors import ZooError
+from zoo_plugins.text.data import TextSpec, imdb, text_folder, tokenize
+from zoo_plugins.text.models import text_cnn, text_dense, text_multi_cnn
 
 REVIEWS = {
     ("train", "pos"): ["A great film.<br /><br />Great acting!", "Great, moving story; don't miss it."],
@@ -33,7 +33,14 @@ def write_corpus(root: Path) -> Path:
 
 
 def test_tokenizer_drops_breaks_and_splits_punctuation_like_the_keras_index():
-    assert tokenize("Great film.<br /><br />DON'T miss it--really!") == ["great", "film", "don't", "miss", "it", "really"]
+    assert tokenize("Great film.<br /><br />DON'T miss it--really!") == [
+        "great",
+        "film",
+        "don't",
+        "miss",
+        "it",
+        "really",
+    ]
     assert tokenize("well-made (1999)") == ["well", "made", "1999"]
 
 
@@ -153,7 +160,10 @@ def test_real_imdb_raw_reviews():
     dataset = imdb(path=str(Path(os.environ["ZOO_DATA_DIR"]) / "imdb"), validation=0.1)
     assert dataset.spec.vocabulary[1:6] == ["the", "and", "a", "of", "to"]
     assert (len(dataset.splits["train"]), len(dataset.splits["validation"]), len(dataset.splits["test"])) == (
-        22500, 2500, 25000)
+        22500,
+        2500,
+        25000,
+    )
     assert dataset.splits["test"].y.mean() == 0.5
 
 

@@ -16,8 +16,16 @@ from zoo.runs import Run, write_atomic
 
 pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
 
-SMALL = ["--set", "dataset.n_users=60", "--set", "dataset.n_items=40", "--set", "dataset.density=0.5",
-         "--set", "model.n_factors=4"]
+SMALL = [
+    "--set",
+    "dataset.n_users=60",
+    "--set",
+    "dataset.n_items=40",
+    "--set",
+    "dataset.density=0.5",
+    "--set",
+    "model.n_factors=4",
+]
 
 
 def small(**sections):
@@ -36,8 +44,16 @@ def trained(tmp_path_factory):
 
 def test_train_writes_a_complete_run(trained):
     files = sorted(p.relative_to(trained.path).as_posix() for p in trained.path.rglob("*") if p.is_file())
-    assert files == ["checkpoints/best.keras", "history.csv", "learning_curves.png", "meta.json",
-                     "metrics.json", "model.keras", "recipe.yaml", "spec.json"]
+    assert files == [
+        "checkpoints/best.keras",
+        "history.csv",
+        "learning_curves.png",
+        "meta.json",
+        "metrics.json",
+        "model.keras",
+        "recipe.yaml",
+        "spec.json",
+    ]
     meta = trained.read_json("meta.json")
     assert meta["status"] == "complete" and meta["epochs"] == 2 and meta["seed"] == 0
     assert set(meta["versions"]) >= {"zoo", "keras", "backend", "numpy"}
@@ -46,8 +62,13 @@ def test_train_writes_a_complete_run(trained):
     assert meta["versions"]["backend"]["name"] == keras.backend.backend()
     assert meta["versions"]["backend"]["version"]
     assert meta["dataset"]["synthetic"] is True and len(meta["dataset"]["checksum"]) == 64
-    assert meta["plugins"]["model"] == {"use": "cf-bias", "plugin": "cf", "target": "zoo_plugins.cf.models:cf_bias",
-                                        "distribution": "keras-zoo", "version": zoo.__version__}
+    assert meta["plugins"]["model"] == {
+        "use": "cf-bias",
+        "plugin": "cf",
+        "target": "zoo_plugins.cf.models:cf_bias",
+        "distribution": "keras-zoo",
+        "version": zoo.__version__,
+    }
     assert meta["best"]["monitor"] == "val_loss"
     assert set(meta["timings"]) == {"data_s", "build_s", "fit_s", "epoch_s"}
     metrics = trained.read_json("metrics.json")
@@ -70,15 +91,16 @@ def test_saved_models_load_in_safe_mode(trained):
 
 def test_evaluate_and_predict_a_saved_run(trained, run_cli):
     out = run_cli("evaluate", str(trained.path), "--json").stdout
-    assert json.loads(out)["validation"]["mse"] == pytest.approx(trained.read_json("metrics.json")["validation"]["mse"],
-                                                                 rel=1e-4)
+    assert json.loads(out)["validation"]["mse"] == pytest.approx(
+        trained.read_json("metrics.json")["validation"]["mse"], rel=1e-4
+    )
     lines = run_cli("predict", str(trained.path), "[1, 2]", "[3, 4]").stdout.splitlines()
     predictions = [json.loads(line) for line in lines]
     assert [p["input"] for p in predictions] == [[1, 2], [3, 4]]
     assert all(0 < p["prediction"] < 7 for p in predictions)
     assert run_cli("predict", str(trained.path), "[1, 999]", code=1).stderr == (
-        "Error: item id 999 was never seen in training; predictions exist only for the 40 items of "
-        "synthetic-ratings\n")
+        "Error: item id 999 was never seen in training; predictions exist only for the 40 items of synthetic-ratings\n"
+    )
 
 
 def test_rebuilding_from_the_saved_recipe_gives_the_same_model(trained, run_cli, tmp_path):
@@ -92,7 +114,9 @@ def test_rebuilding_from_the_saved_recipe_gives_the_same_model(trained, run_cli,
 
 
 def test_a_run_of_a_local_plugin_file_evaluates_and_predicts_with_that_file(run_cli, write_file, tmp_path):
-    plugin = write_file("my.py", """
+    plugin = write_file(
+        "my.py",
+        """
         from zoo import hookimpl
 
         def my_dot(spec, *, n_factors: int = 3):
@@ -102,13 +126,17 @@ def test_a_run_of_a_local_plugin_file_evaluates_and_predicts_with_that_file(run_
         @hookimpl
         def register_models(register):
             register("my-dot", my_dot)
-    """)
-    recipe = write_file("r.yaml", """
+    """,
+    )
+    recipe = write_file(
+        "r.yaml",
+        """
         extends: synthetic-cf-bias
         dataset: {n_users: 30, n_items: 20, density: 0.5}
         model: {use: my-dot}
         train: {stages: [{epochs: 1}]}
-    """)
+    """,
+    )
     out = str(tmp_path / "run1")
     run_cli("--plugin", str(plugin), "train", "-c", str(recipe), "--out", out, "-q")
     assert run_cli("--plugin", str(plugin), "evaluate", out).stdout.startswith("validation: loss=")
@@ -120,8 +148,9 @@ def test_a_run_of_a_local_plugin_file_evaluates_and_predicts_with_that_file(run_
 def test_an_existing_run_is_not_overwritten_without_force(trained, run_cli):
     before = (trained.path / "metrics.json").read_text()
     result = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(trained.path), code=1)
-    assert result.stderr == (f"Error: {trained.path} already exists and is not empty; pass --force to replace it, "
-                             f"or choose another --out\n")
+    assert result.stderr == (
+        f"Error: {trained.path} already exists and is not empty; pass --force to replace it, or choose another --out\n"
+    )
     assert (trained.path / "metrics.json").read_text() == before
 
 
@@ -146,15 +175,29 @@ def embedding_weights(model, name):
 
 def test_freezing_and_unfreezing_between_stages_changes_what_trains(tmp_path):
     initial = zoo.build("synthetic-cf-bias", **small())
-    frozen = zoo.train("synthetic-cf-bias", out=str(tmp_path / "frozen"),
-                       **small(train={"stages": [{"epochs": 1, "freeze": ["item_*"]}]})).load_model()
-    np.testing.assert_array_equal(embedding_weights(frozen, "item_embedding"), embedding_weights(initial, "item_embedding"))
+    frozen = zoo.train(
+        "synthetic-cf-bias",
+        out=str(tmp_path / "frozen"),
+        **small(train={"stages": [{"epochs": 1, "freeze": ["item_*"]}]}),
+    ).load_model()
+    np.testing.assert_array_equal(
+        embedding_weights(frozen, "item_embedding"), embedding_weights(initial, "item_embedding")
+    )
     np.testing.assert_array_equal(embedding_weights(frozen, "item_bias"), embedding_weights(initial, "item_bias"))
     assert not np.array_equal(embedding_weights(frozen, "user_embedding"), embedding_weights(initial, "user_embedding"))
 
-    staged = zoo.train("synthetic-cf-bias", out=str(tmp_path / "staged"), **small(train={"stages": [
-        {"epochs": 1, "freeze": ["item_embedding"]},
-        {"epochs": 1, "unfreeze": ["item_embedding"], "learning_rate": 0.001}]}))
+    staged = zoo.train(
+        "synthetic-cf-bias",
+        out=str(tmp_path / "staged"),
+        **small(
+            train={
+                "stages": [
+                    {"epochs": 1, "freeze": ["item_embedding"]},
+                    {"epochs": 1, "unfreeze": ["item_embedding"], "learning_rate": 0.001},
+                ]
+            }
+        ),
+    )
     model = staged.load_model()
     assert model.get_layer("item_embedding").trainable
     assert not np.array_equal(embedding_weights(model, "item_embedding"), embedding_weights(initial, "item_embedding"))
@@ -163,8 +206,11 @@ def test_freezing_and_unfreezing_between_stages_changes_what_trains(tmp_path):
 
 def test_a_bad_optimizer_setting_is_reported_before_the_data_is_read(monkeypatch):
     monkeypatch.setattr(compose, "load_dataset", lambda plan: pytest.fail("data was read"))
-    with pytest.raises(RecipeError, match=r"^train.optimizer: \{'use': 'adam', 'learning_rate': 'fast'\} is not a "
-                                          r"Keras optimizer: Argument `learning_rate` should be float"):
+    with pytest.raises(
+        RecipeError,
+        match=r"^train.optimizer: \{'use': 'adam', 'learning_rate': 'fast'\} is not a "
+        r"Keras optimizer: Argument `learning_rate` should be float",
+    ):
         zoo.build("synthetic-cf-bias", train={"optimizer": {"learning_rate": "fast"}})
     with pytest.raises(RecipeError, match=r"^train.optimizer: \{'use': 'adamw2'\} is not a Keras optimizer"):
         zoo.build("synthetic-cf-bias", train={"optimizer": {"use": "adamw2"}})
@@ -173,14 +219,20 @@ def test_a_bad_optimizer_setting_is_reported_before_the_data_is_read(monkeypatch
 def test_freezing_an_unknown_layer_lists_the_layers():
     with pytest.raises(RecipeError) as info:
         zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))
-    assert str(info.value) == ("train.stages: no layer named 'embedding' to freeze; layers: user, item, "
-                               "user_embedding, item_embedding, dot, user_bias, item_bias, rating")
+    assert str(info.value) == (
+        "train.stages: no layer named 'embedding' to freeze; layers: user, item, "
+        "user_embedding, item_embedding, dot, user_bias, item_bias, rating"
+    )
 
 
 def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
     """R² grows as a model improves; its name says nothing of that, so only the metric can tell."""
-    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "r2"), verbose=0,
-                    **small(train={"metrics": ["r2_score"], "monitor": "val_r2_score", "stages": [{"epochs": 4}]}))
+    run = zoo.train(
+        "synthetic-cf-bias",
+        out=str(tmp_path / "r2"),
+        verbose=0,
+        **small(train={"metrics": ["r2_score"], "monitor": "val_r2_score", "stages": [{"epochs": 4}]}),
+    )
     scores = [row["val_r2_score"] for row in run.read_history()]
     assert scores[-1] > scores[0]  # it learned, so the first epoch is not the best
     assert run.read_json("meta.json")["best"]["epoch"] == scores.index(max(scores))
@@ -216,8 +268,10 @@ def test_a_full_disk_leaves_the_saved_file_intact(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", no_space)
     with pytest.raises(RunError) as info:
         write_atomic(target, "new content")
-    assert str(info.value) == (f"no space left on the device while writing {target}; free some space and run "
-                               f"again (files already saved were not changed)")
+    assert str(info.value) == (
+        f"no space left on the device while writing {target}; free some space and run "
+        f"again (files already saved were not changed)"
+    )
     assert target.read_text() == "saved before"
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]  # no temporary file left behind
 
@@ -246,21 +300,27 @@ def test_training_recovers_the_planted_item_biases(tmp_path):
 
 
 def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
-    out = run_cli("train", "example-blobs-mlp", "--set", "train.stages=[{epochs: 1}]",
-                  "--out", str(tmp_path / "ex")).stdout
+    out = run_cli(
+        "train", "example-blobs-mlp", "--set", "train.stages=[{epochs: 1}]", "--out", str(tmp_path / "ex")
+    ).stdout
     assert "\nvalidation: accuracy=" in out
     assert Run.open(tmp_path / "ex").read_json("meta.json")["plugins"]["model"]["distribution"] == "zoo-example-plugin"
 
 
-@pytest.mark.skipif(os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
-                    reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)")
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)",
+)
 def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
     plan = zoo.resolve("synthetic-cf-bias", **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
     built = compose.build_plan(plan)
     # The model's variables were made under the strategy, not merely beside it.
     assert {type(v.value).__name__ for v in built.model.trainable_variables} == {"MirroredVariable"}
-    run = zoo.train("synthetic-cf-bias", out=str(tmp_path / "mirrored"),
-                    **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
+    run = zoo.train(
+        "synthetic-cf-bias",
+        out=str(tmp_path / "mirrored"),
+        **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}),
+    )
     assert run.read_recipe()["train"]["distribute"] == "mirrored"
     assert run.load_model().name == "cf_bias"
 

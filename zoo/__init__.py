@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import (  # noqa: E402
+from .errors import (
     AmbiguousNameError,
     PluginError,
     RecipeError,
@@ -21,7 +21,7 @@ from .errors import (  # noqa: E402
     UnknownNameError,
     ZooError,
 )
-from .hookspecs import hookimpl  # noqa: E402
+from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     import keras
@@ -32,8 +32,19 @@ if TYPE_CHECKING:
     from .runs import Run, SavedRun
 
 __all__ = [
-    "AmbiguousNameError", "PluginError", "RecipeError", "RunError", "UnknownNameError", "ZooError",
-    "__version__", "build", "hookimpl", "load_plugins", "load_run", "resolve", "train",
+    "AmbiguousNameError",
+    "PluginError",
+    "RecipeError",
+    "RunError",
+    "UnknownNameError",
+    "ZooError",
+    "__version__",
+    "build",
+    "hookimpl",
+    "load_plugins",
+    "load_run",
+    "resolve",
+    "train",
 ]
 
 
@@ -44,13 +55,15 @@ def load_plugins(plugin_files: tuple[str, ...] = (), strict: bool = False) -> Re
     return _load(plugin_files, strict)
 
 
-def resolve(name: str | None = None, *, config_files: tuple[str, ...] = (), overrides: tuple[str, ...] = (),
-            **sections: Any) -> Plan:
+def resolve(
+    name: str | None = None, *, config_files: tuple[str, ...] = (), overrides: tuple[str, ...] = (), **sections: Any
+) -> Plan:
     """Resolve and validate a recipe; ``sections`` override it (``model={"filters": 128}``)."""
     from .recipes import resolve as _resolve
 
-    return _resolve(name, load_plugins(), config_files=config_files, overrides=overrides,
-                    python_overrides=sections or None)
+    return _resolve(
+        name, load_plugins(), config_files=config_files, overrides=overrides, python_overrides=sections or None
+    )
 
 
 def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sections: Any) -> keras.Model:
@@ -63,8 +76,15 @@ def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sect
     return built.model
 
 
-def train(name: str | None = None, *, config_files: tuple[str, ...] = (), out: str | None = None,
-          force: bool = False, verbose: int | str = "auto", **sections: Any) -> Run:
+def train(
+    name: str | None = None,
+    *,
+    config_files: tuple[str, ...] = (),
+    out: str | None = None,
+    force: bool = False,
+    verbose: int | str = "auto",
+    **sections: Any,
+) -> Run:
     """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``)."""
     from .training import train_plan
 

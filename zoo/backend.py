@@ -58,9 +58,11 @@ def choose_backend() -> None:
             if _installed(other):
                 os.environ["KERAS_BACKEND"] = other
                 return
-    raise ZooError(f"Keras is set to the {wanted!r} backend, which is not installed: pip install "
-                   f"{' or '.join(BACKEND_DISTRIBUTIONS[wanted])}, or set KERAS_BACKEND to one that is "
-                   f"(README.md, 'Backends')")
+    raise ZooError(
+        f"Keras is set to the {wanted!r} backend, which is not installed: pip install "
+        f"{' or '.join(BACKEND_DISTRIBUTIONS[wanted])}, or set KERAS_BACKEND to one that is "
+        f"(README.md, 'Backends')"
+    )
 
 
 def import_keras() -> Any:
@@ -100,5 +102,7 @@ def require_tensorflow(what: str) -> None:
 
     name = backend_name()
     if name != "tensorflow":
-        raise RecipeError(f"{what} needs the TensorFlow backend, and Keras runs on {name!r} here; "
-                          f"run with KERAS_BACKEND=tensorflow, or remove it from the recipe")
+        raise RecipeError(
+            f"{what} needs the TensorFlow backend, and Keras runs on {name!r} here; "
+            f"run with KERAS_BACKEND=tensorflow, or remove it from the recipe"
+        )

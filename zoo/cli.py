@@ -63,8 +63,13 @@ class ZooGroup(click.Group):
 
 @click.group(cls=ZooGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="keras-zoo")
-@click.option("--plugin", "plugin_files", multiple=True, type=click.Path(dir_okay=False),
-              help="Load a local plugin file (repeatable; also ZOO_PLUGIN_FILES).")
+@click.option(
+    "--plugin",
+    "plugin_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Load a local plugin file (repeatable; also ZOO_PLUGIN_FILES).",
+)
 @click.option("--strict", is_flag=True, help="Make a plugin that fails to load a fatal error.")
 @click.option("--debug", is_flag=True, help="Show tracebacks for user errors.")
 def cli(plugin_files: tuple[str, ...], strict: bool, debug: bool) -> None:
@@ -102,16 +107,42 @@ def list_command(ctx: click.Context, what: str | None, tag: str | None, as_json:
     kind = PLURAL.get(what or "") or (what if what in KINDS else None)
     entries = filter_entries(registry.entries(kind), None if kind else what, tag)
     if as_json:
-        click.echo(json.dumps([{"name": e.name, "kind": e.kind, "plugin": e.plugin, "summary": e.summary,
-                                "tags": list(e.tags), "aliases": list(e.aliases)} for e in entries], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "name": e.name,
+                        "kind": e.kind,
+                        "plugin": e.plugin,
+                        "summary": e.summary,
+                        "tags": list(e.tags),
+                        "aliases": list(e.aliases),
+                    }
+                    for e in entries
+                ],
+                indent=2,
+            )
+        )
         return
     if not entries:
         click.echo("nothing matches" + (f" {what!r}" if what else "") + (f" with tag {tag!r}" if tag else ""))
         return
     rows = [("KIND", "NAME", "PLUGIN", "SUMMARY")]
-    rows += [(e.kind, e.qualified_name if registry.is_ambiguous(e) else e.name, e.plugin, _first_line(e.summary))
-             for e in entries]
+    rows += [
+        (e.kind, e.qualified_name if registry.is_ambiguous(e) else e.name, e.plugin, _first_line(e.summary))
+        for e in entries
+    ]
     click.echo(_table(rows))
+
+
+def _annotation_text(annotation: Any) -> str:
+    return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+
+
+def _yaml_inline(value: Any) -> str:
+    from .plan import plain
+
+    return yaml.safe_dump(plain(value), default_flow_style=True).strip().removesuffix("...").strip()
 
 
 def _show_component(entry: Entry) -> dict[str, Any]:
@@ -125,12 +156,18 @@ def _show_component(entry: Entry) -> dict[str, Any]:
         doc = doc.split("\nArgs:")[0].strip()
     return {
         "target": entry.target_path,
-        "takes": [f"{p.name}: {p.annotation if isinstance(p.annotation, str) else getattr(p.annotation, '__name__', p.annotation)}"
-                  for p in injected_parameters(target)],
+        "takes": [f"{p.name}: {_annotation_text(p.annotation)}" for p in injected_parameters(target)],
         "docs": doc,
-        "parameters": [{"name": p.name, "type": p.type_text, "default": None if p.required else p.default,
-                        "required": p.required, "description": p.description}
-                       for p in recipe_parameters(target).values()],
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type_text,
+                "default": None if p.required else p.default,
+                "required": p.required,
+                "description": p.description,
+            }
+            for p in recipe_parameters(target).values()
+        ],
     }
 
 
@@ -154,14 +191,22 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
             continue
     if not found:
         known = [e.name for e in registry.entries()]
-        raise UnknownNameError(f"nothing is registered as {name!r}{did_you_mean(name.rpartition(':')[2], known)} "
-                               f"(see `zoo list`)")
+        raise UnknownNameError(
+            f"nothing is registered as {name!r}{did_you_mean(name.rpartition(':')[2], known)} (see `zoo list`)"
+        )
     shown = []
     for entry in found:
         plugin = registry.plugins[entry.plugin]
-        info: dict[str, Any] = {"name": entry.name, "kind": entry.kind, "summary": entry.summary,
-                                "plugin": entry.plugin, "distribution": plugin.distribution,
-                                "version": plugin.version, "tags": list(entry.tags), "aliases": list(entry.aliases)}
+        info: dict[str, Any] = {
+            "name": entry.name,
+            "kind": entry.kind,
+            "summary": entry.summary,
+            "plugin": entry.plugin,
+            "distribution": plugin.distribution,
+            "version": plugin.version,
+            "tags": list(entry.tags),
+            "aliases": list(entry.aliases),
+        }
         if entry.kind == "recipe":
             info["resolved"] = resolve(entry.qualified_name, registry).to_recipe()
         else:
@@ -189,7 +234,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
             click.echo("\n  " + info["docs"].replace("\n", "\n  ") + "\n")
         click.echo("parameters:" if info["parameters"] else "parameters: none")
         for p in info["parameters"]:
-            default = "required" if p["required"] else f"= {yaml.safe_dump(plain(p['default']), default_flow_style=True).strip().removesuffix('...').strip()}"
+            default = "required" if p["required"] else f"= {_yaml_inline(p['default'])}"
             click.echo(f"  {p['name']}: {p['type']} {default}")
             if p["description"]:
                 click.echo(f"      {p['description']}")
@@ -206,9 +251,16 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps([vars(p) for p in found], indent=2))
         return
     rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "HOOKS")]
-    rows += [(p.name, p.source, p.distribution or "-", p.version or "-",
-              f"ERROR: {p.error}" if p.error else ", ".join(h.removeprefix("register_") for h in p.hooks))
-             for p in found]
+    rows += [
+        (
+            p.name,
+            p.source,
+            p.distribution or "-",
+            p.version or "-",
+            f"ERROR: {p.error}" if p.error else ", ".join(h.removeprefix("register_") for h in p.hooks),
+        )
+        for p in found
+    ]
     click.echo(_table(rows))
 
 
@@ -218,10 +270,21 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 def _recipe_options(f: Any) -> Any:
     options = [
         click.argument("name", required=False),
-        click.option("-c", "--config", "config_files", multiple=True, type=click.Path(dir_okay=False),
-                     help="A YAML file with a recipe, or with named 'recipes:' (repeatable)."),
-        click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                     help="Override a recipe key, the value parsed as YAML: --set model.filters=128."),
+        click.option(
+            "-c",
+            "--config",
+            "config_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="A YAML file with a recipe, or with named 'recipes:' (repeatable).",
+        ),
+        click.option(
+            "--set",
+            "overrides",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a recipe key, the value parsed as YAML: --set model.filters=128.",
+        ),
         click.option("--out", type=click.Path(file_okay=False), help="The run directory (default runs/NAME-TIME)."),
         click.option("--force", is_flag=True, help="Replace --out if it already holds something."),
         click.option("--dry-run", is_flag=True, help="Resolve and validate only; touch no data and no TensorFlow."),
@@ -247,8 +310,15 @@ def _dry_run(plan: Any) -> None:
 @cli.command()
 @_recipe_options
 @click.pass_context
-def build(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...],
-          out: str | None, force: bool, dry_run: bool) -> None:
+def build(
+    ctx: click.Context,
+    name: str | None,
+    config_files: tuple[str, ...],
+    overrides: tuple[str, ...],
+    out: str | None,
+    force: bool,
+    dry_run: bool,
+) -> None:
     """Build and compile a recipe's model, print its summary, and save a run directory."""
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
@@ -269,12 +339,21 @@ def build(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 
 @cli.command()
 @_recipe_options
-@click.option("-v", "--verbose", "verbosity", flag_value=1,
-              help="Keras's progress bar, even when the output is not a terminal.")
+@click.option(
+    "-v", "--verbose", "verbosity", flag_value=1, help="Keras's progress bar, even when the output is not a terminal."
+)
 @click.option("-q", "--quiet", "verbosity", flag_value=0, help="Print only the final metrics and the run.")
 @click.pass_context
-def train(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...],
-          out: str | None, force: bool, dry_run: bool, verbosity: int | None) -> None:
+def train(
+    ctx: click.Context,
+    name: str | None,
+    config_files: tuple[str, ...],
+    overrides: tuple[str, ...],
+    out: str | None,
+    force: bool,
+    dry_run: bool,
+    verbosity: int | None,
+) -> None:
     """Build, train every stage, evaluate, and save the run (history, metrics, curves, best checkpoint).
 
     Progress is Keras's bar on a terminal and one line per epoch otherwise (a log file, CI).
@@ -324,21 +403,29 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
 
         return load_yaml(path)  # JSON is YAML
     if not values:
-        raise ZooError("give inputs as arguments (a list or mapping in YAML, e.g. '[1, 31]', or plain text) "
-                       "or --input FILE")
+        raise ZooError(
+            "give inputs as arguments (a list or mapping in YAML, e.g. '[1, 31]', or plain text) or --input FILE"
+        )
     try:  # only collections are YAML: free text such as "dull: avoid it" or "yes" stays text
         parsed = [yaml.safe_load(v) if v.lstrip()[:1] in ("[", "{") else v for v in values]
     except yaml.YAMLError as exc:
         raise ZooError(f"cannot parse the inputs as YAML: {exc}") from None
-    return parsed[0] if len(parsed) == 1 and isinstance(parsed[0], list) and parsed[0] and \
-        isinstance(parsed[0][0], list) else parsed
+    return (
+        parsed[0]
+        if len(parsed) == 1 and isinstance(parsed[0], list) and parsed[0] and isinstance(parsed[0][0], list)
+        else parsed
+    )
 
 
 @cli.command()
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
 @click.argument("values", nargs=-1)
-@click.option("--input", "input_file", type=click.Path(dir_okay=False, exists=True),
-              help="Inputs from a .json, .yaml or .npy file.")
+@click.option(
+    "--input",
+    "input_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Inputs from a .json, .yaml or .npy file.",
+)
 @pass_registry
 def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
     """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
@@ -359,4 +446,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -49,8 +49,10 @@ def load_dataset(plan: Plan) -> Dataset:
     adapter = plan.dataset.load()
     dataset = adapter(**plan.dataset.params)
     if not isinstance(dataset, Dataset):
-        raise PluginError(f"dataset {plan.dataset.use!r} returned {type(dataset).__name__}, "
-                          f"not zoo.specs.Dataset (a bug in plugin {plan.dataset.entry.plugin!r})")
+        raise PluginError(
+            f"dataset {plan.dataset.use!r} returned {type(dataset).__name__}, "
+            f"not zoo.specs.Dataset (a bug in plugin {plan.dataset.entry.plugin!r})"
+        )
     return dataset
 
 
@@ -59,18 +61,24 @@ def load_embedding(plan: Plan, dataset: Dataset) -> EmbeddingMatrix | None:
         return None
     vocabulary = getattr(dataset.spec, "vocabulary", None)
     if vocabulary is None:
-        raise RecipeError(f"embedding {plan.embedding.use!r} needs a dataset with a vocabulary; "
-                          f"dataset {plan.dataset.use!r} has none: remove the embedding section")
+        raise RecipeError(
+            f"embedding {plan.embedding.use!r} needs a dataset with a vocabulary; "
+            f"dataset {plan.dataset.use!r} has none: remove the embedding section"
+        )
     provider = plan.embedding.load()
     vectors = provider(dataset, **plan.embedding.params)
     if isinstance(vectors, EmbeddingMatrix):  # computed from this dataset, so already aligned to it
         if vectors.input_dim != len(vocabulary):
-            raise PluginError(f"embedding {plan.embedding.use!r} returned {vectors.input_dim} rows for a vocabulary "
-                              f"of {len(vocabulary)}; an EmbeddingMatrix needs one row per vocabulary id")
+            raise PluginError(
+                f"embedding {plan.embedding.use!r} returned {vectors.input_dim} rows for a vocabulary "
+                f"of {len(vocabulary)}; an EmbeddingMatrix needs one row per vocabulary id"
+            )
         return vectors
     if not isinstance(vectors, Vectors):
-        raise PluginError(f"embedding {plan.embedding.use!r} returned {type(vectors).__name__}, "
-                          f"not zoo.specs.Vectors or EmbeddingMatrix")
+        raise PluginError(
+            f"embedding {plan.embedding.use!r} returned {type(vectors).__name__}, "
+            f"not zoo.specs.Vectors or EmbeddingMatrix"
+        )
     return vectors.matrix(vocabulary, seed=plan.train.seed)
 
 
@@ -80,10 +88,16 @@ def build_model(plan: Plan, spec: DatasetSpec, embedding: EmbeddingMatrix | None
     wanted = injected_annotation(builder, 0)
     # No annotation (or one only a type checker can read) means no check. On Python 3.11
     # typing.Any is a class, so it is ruled out by name before isinstance is asked.
-    if wanted is not Any and inspect.isclass(wanted) and issubclass(wanted, DatasetSpec) \
-            and not isinstance(spec, wanted):
-        raise RecipeError(f"model {plan.model.use!r} needs a {wanted.__name__}, but dataset "
-                          f"{plan.dataset.use!r} gives a {type(spec).__name__}; pick a matching dataset")
+    if (
+        wanted is not Any
+        and inspect.isclass(wanted)
+        and issubclass(wanted, DatasetSpec)
+        and not isinstance(spec, wanted)
+    ):
+        raise RecipeError(
+            f"model {plan.model.use!r} needs a {wanted.__name__}, but dataset "
+            f"{plan.dataset.use!r} gives a {type(spec).__name__}; pick a matching dataset"
+        )
     args = (spec, embedding) if embedding is not None else (spec,)
     try:
         model = builder(*args, **plan.model.params)
@@ -108,8 +122,7 @@ def strategy_scope(name: str | None) -> Any:
         return contextlib.nullcontext
     import tensorflow as tf
 
-    strategy = (tf.distribute.MirroredStrategy() if name == "mirrored"
-                else tf.distribute.MultiWorkerMirroredStrategy())
+    strategy = tf.distribute.MirroredStrategy() if name == "mirrored" else tf.distribute.MultiWorkerMirroredStrategy()
     return strategy.scope
 
 

@@ -63,6 +63,10 @@ def keras_verbose(verbose: int | str | None) -> int | str:
     return verbose
 
 
+def _ignore(n: int = 1) -> None:
+    """Off a terminal nothing is drawn between the lines that start and end a step."""
+
+
 def note(message: str) -> None:
     """One line of the zoo's own on stderr (where the run goes, what is being prepared)."""
     print(f"zoo: {message}", file=sys.stderr, flush=True)
@@ -90,12 +94,21 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
             TimeElapsedColumn,
         )
 
-        columns: list[Any] = [SpinnerColumn(), TextColumn("zoo: {task.description}"), BarColumn(),
-                              TextColumn("{task.completed:,}/{task.total:,}" if total else "{task.completed:,}"), TimeElapsedColumn()]
+        columns: list[Any] = [
+            SpinnerColumn(),
+            TextColumn("zoo: {task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}" if total else "{task.completed:,}"),
+            TimeElapsedColumn(),
+        ]
         with Progress(*columns, transient=True) as bar:
             task = bar.add_task(description, total=total)
-            yield lambda n=1: bar.advance(task, n)
+
+            def advance(n: int = 1) -> None:
+                bar.advance(task, n)
+
+            yield advance
     else:
         note(f"{description} ...")
-        yield lambda n=1: None
+        yield _ignore
     note(f"{description}: done in {time.perf_counter() - start:.1f} s")

@@ -48,7 +48,7 @@ def _resolve(annotation: Any, fn: Callable[..., Any]) -> Any:
     module = sys.modules.get(getattr(fn, "__module__", ""), None)
     namespace = {**vars(typing), **(vars(module) if module else {})}
     try:
-        return eval(annotation, namespace)  # noqa: S307 - a hint written by the plugin's author
+        return eval(annotation, namespace)
     except Exception:
         return Any
 
@@ -82,8 +82,12 @@ def recipe_parameters(fn: Callable[..., Any]) -> dict[str, Param]:
     descriptions = docstring_args(fn)
     defaults = _dataclass_defaults(fn)
     return {
-        p.name: Param(p.name, _resolve(p.annotation, fn) if p.annotation is not p.empty else Any,
-                      defaults.get(p.name, p.default), descriptions.get(p.name, ""))
+        p.name: Param(
+            p.name,
+            _resolve(p.annotation, fn) if p.annotation is not p.empty else Any,
+            defaults.get(p.name, p.default),
+            descriptions.get(p.name, ""),
+        )
         for p in signature_of(fn).parameters.values()
         if p.kind is p.KEYWORD_ONLY
     }
@@ -93,13 +97,18 @@ def _dataclass_defaults(cls: Any) -> dict[str, Any]:
     """A dataclass's ``default_factory`` values (its signature shows only a sentinel for them)."""
     if not dataclasses.is_dataclass(cls):
         return {}
-    return {f.name: f.default_factory() for f in dataclasses.fields(cls) if f.default_factory is not dataclasses.MISSING}
+    return {
+        f.name: f.default_factory() for f in dataclasses.fields(cls) if f.default_factory is not dataclasses.MISSING
+    }
 
 
 def injected_parameters(fn: Callable[..., Any]) -> list[inspect.Parameter]:
     """The positional parameters of ``fn``: what the zoo passes (spec, embedding, dataset)."""
-    return [p for p in signature_of(fn).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+    return [
+        p
+        for p in signature_of(fn).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"
+    ]
 
 
 def injected_annotation(fn: Callable[..., Any], index: int) -> Any:
@@ -139,7 +148,7 @@ def check_value(value: Any, annotation: Any) -> Any:
         raise TypeError(f"expected {describe_type(annotation)}") from None
 
 
-def _check(value: Any, ann: Any) -> Any:  # noqa: C901 - one branch per kind of hint
+def _check(value: Any, ann: Any) -> Any:
     if ann is Any or ann is object:
         return value
     if ann is None or ann is type(None):

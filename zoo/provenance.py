@@ -26,8 +26,14 @@ def environment() -> dict[str, Any]:
     import numpy
 
     keras = import_keras()
-    return {"zoo": __version__, "keras": keras.__version__, "backend": describe_backend(),
-            "numpy": numpy.__version__, "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "zoo": __version__,
+        "keras": keras.__version__,
+        "backend": describe_backend(),
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def describe_plugins(plan: Plan) -> dict[str, Any]:
@@ -36,15 +42,19 @@ def describe_plugins(plan: Plan) -> dict[str, Any]:
         component = getattr(plan, section)
         if component is not None:
             plugin = plan.registry.plugins.get(component.entry.plugin) if plan.registry else None
-            used[section] = {"use": component.use, "plugin": component.entry.plugin,
-                             "target": component.entry.target_path,
-                             "distribution": plugin.distribution if plugin else None,
-                             "version": plugin.version if plugin else None}
+            used[section] = {
+                "use": component.use,
+                "plugin": component.entry.plugin,
+                "target": component.entry.target_path,
+                "distribution": plugin.distribution if plugin else None,
+                "version": plugin.version if plugin else None,
+            }
     return used
 
 
 def count_params(model: keras.Model) -> dict[str, int]:
     """Parameter counts from the weights' shapes (no copy of any weight to the host)."""
+
     def size(weights: list[Any]) -> int:
         return sum(math.prod(w.shape) for w in weights)
 
@@ -56,18 +66,34 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
     run = Run.create(out, force=force)
     run.write_recipe(built.plan.to_recipe())
     run.write_json("spec.json", built.dataset.spec.to_dict())
-    run.write_json("meta.json", {
-        "name": built.plan.name, "status": status, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "seed": built.plan.train.seed,
-        "versions": environment(), "plugins": describe_plugins(built.plan),
-        "dataset": {"checksum": built.dataset.checksum, "source": built.dataset.source,
-                    "synthetic": built.dataset.spec.synthetic,
-                    "splits": {k: len(v) for k, v in built.dataset.splits.items()}},
-        "embedding": None if built.embedding is None else {
-            "checksum": built.embedding.checksum, "hits": built.embedding.hits, "misses": built.embedding.misses,
-            "shape": list(built.embedding.weights.shape)},
-        "params": count_params(built.model), "timings": built.timings,
-    })
+    run.write_json(
+        "meta.json",
+        {
+            "name": built.plan.name,
+            "status": status,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "seed": built.plan.train.seed,
+            "versions": environment(),
+            "plugins": describe_plugins(built.plan),
+            "dataset": {
+                "checksum": built.dataset.checksum,
+                "source": built.dataset.source,
+                "synthetic": built.dataset.spec.synthetic,
+                "splits": {k: len(v) for k, v in built.dataset.splits.items()},
+            },
+            "embedding": None
+            if built.embedding is None
+            else {
+                "checksum": built.embedding.checksum,
+                "hits": built.embedding.hits,
+                "misses": built.embedding.misses,
+                "shape": list(built.embedding.weights.shape),
+            },
+            "params": count_params(built.model),
+            "timings": built.timings,
+        },
+    )
     optimizer = built.model.optimizer
     if optimizer is not None and not optimizer.built:
         # An unbuilt optimizer saves without its slots and warns when the run is loaded.

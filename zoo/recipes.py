@@ -21,8 +21,17 @@ from .yamlfile import YamlMap, load_yaml, parse_yaml
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ["apply_override", "component", "dump_recipe", "load_yaml", "merge", "parse_override", "plain", "resolve",
-           "validate"]
+__all__ = [
+    "apply_override",
+    "component",
+    "dump_recipe",
+    "load_yaml",
+    "merge",
+    "parse_override",
+    "plain",
+    "resolve",
+    "validate",
+]
 
 SECTIONS = ("name", "version", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
 
@@ -50,8 +59,12 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> YamlMap:
     result.where = dict(getattr(base, "where", {}))
     for key, value in over.items():
         old = result.get(key)
-        replaced = isinstance(value, Mapping) and "use" in value and isinstance(old, Mapping) \
+        replaced = (
+            isinstance(value, Mapping)
+            and "use" in value
+            and isinstance(old, Mapping)
             and value["use"] != old.get("use")
+        )
         if isinstance(value, Mapping) and isinstance(old, Mapping) and not replaced:
             result[key] = merge(old, value)
         else:
@@ -83,13 +96,21 @@ def apply_override(recipe: YamlMap, path: list[str], value: Any, where: str) -> 
         if isinstance(node, list):
             index = _list_index(key, node, ".".join(path[:depth]), where)
             items = list(node)
-            items[index] = value if depth + 1 == len(path) else \
-                apply_override(merge(YamlMap(), _mapping_item(items[index], path[:depth + 1], where)),
-                               path[depth + 1:], value, where)
+            items[index] = (
+                value
+                if depth + 1 == len(path)
+                else apply_override(
+                    merge(YamlMap(), _mapping_item(items[index], path[: depth + 1], where)),
+                    path[depth + 1 :],
+                    value,
+                    where,
+                )
+            )
             return apply_override(recipe, path[:depth], items, where)
         if key.isdigit() and not isinstance(node, Mapping):
-            raise RecipeError(f"{where}: {'.'.join(path[:depth])} is not a list the recipe sets; "
-                              f"set the whole value instead")
+            raise RecipeError(
+                f"{where}: {'.'.join(path[:depth])} is not a list the recipe sets; set the whole value instead"
+            )
         node = node.get(key) if isinstance(node, Mapping) else None
     update: Any = value
     for key in reversed(path):
@@ -118,8 +139,10 @@ def recipe_sources(config_files: Iterable[str | Path]) -> tuple[dict[str, Any], 
     for file in config_files:
         data = load_yaml(file)
         if not isinstance(data, Mapping):
-            raise RecipeError(f"{file}: expected a recipe (a mapping with dataset/model/train) "
-                              f"or a 'recipes:' mapping of named recipes")
+            raise RecipeError(
+                f"{file}: expected a recipe (a mapping with dataset/model/train) "
+                f"or a 'recipes:' mapping of named recipes"
+            )
         if "recipes" in data:
             if not isinstance(data["recipes"], Mapping):
                 raise RecipeError(f"{_where(data, 'recipes')}: recipes: expected a mapping of name -> recipe")
@@ -133,22 +156,22 @@ def _raw_recipe(name: str, registry: Registry, local: Mapping[str, Any], chain: 
     """The recipe ``name`` with its ``extends`` chain merged in."""
     if name in chain:
         raise RecipeError(f"recipe {name!r}: extends forms a cycle: {' -> '.join((*chain, name))}")
-    if name in local:
-        recipe = local[name]
-    else:
-        recipe = registry.get("recipe", name).load()
+    recipe = local[name] if name in local else registry.get("recipe", name).load()
     if not isinstance(recipe, Mapping):
         raise RecipeError(f"recipe {name!r}: expected a mapping. Received: {recipe!r}")
     return _expand(name, recipe, registry, local, (*chain, name))
 
 
-def _expand(name: str, recipe: Mapping[str, Any], registry: Registry, local: Mapping[str, Any],
-            chain: tuple[str, ...]) -> YamlMap:
+def _expand(
+    name: str, recipe: Mapping[str, Any], registry: Registry, local: Mapping[str, Any], chain: tuple[str, ...]
+) -> YamlMap:
     parent = recipe.get("extends")
     if parent is None:
         return merge(YamlMap(), recipe)
     if not isinstance(parent, str):
-        raise _Context(name).error(_where(recipe, "extends"), "extends", f"expected a recipe name. Received: {parent!r}")
+        raise _Context(name).error(
+            _where(recipe, "extends"), "extends", f"expected a recipe name. Received: {parent!r}"
+        )
     try:
         base = _raw_recipe(parent, registry, local, chain)
     except UnknownNameError as exc:
@@ -160,8 +183,14 @@ def _expand(name: str, recipe: Mapping[str, Any], registry: Registry, local: Map
     return merge(base, own)
 
 
-def resolve(name: str | None, registry: Registry, *, config_files: Iterable[str | Path] = (),
-            overrides: Iterable[str] = (), python_overrides: Mapping[str, Any] | None = None) -> Plan:
+def resolve(
+    name: str | None,
+    registry: Registry,
+    *,
+    config_files: Iterable[str | Path] = (),
+    overrides: Iterable[str] = (),
+    python_overrides: Mapping[str, Any] | None = None,
+) -> Plan:
     """Resolve and validate a recipe into a :class:`Plan`; nothing is imported but the targets."""
     local, singles = recipe_sources(config_files)
     if name is None:
@@ -183,49 +212,70 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
     ctx = _Context(name)
     for key in recipe:
         if key not in SECTIONS:
-            raise ctx.error(_where(recipe, key), str(key),
-                            f"unknown recipe section{did_you_mean(str(key), SECTIONS)} "
-                            f"(sections: {', '.join(SECTIONS)})")
+            raise ctx.error(
+                _where(recipe, key),
+                str(key),
+                f"unknown recipe section{did_you_mean(str(key), SECTIONS)} (sections: {', '.join(SECTIONS)})",
+            )
     components = {section: _component(ctx, recipe, section, registry) for section in COMPONENTS}
     for section in ("dataset", "model"):
         if components[section] is None:
-            raise ctx.error("", section, f"missing; add a '{section}: {{use: NAME}}' section "
-                                         f"(see `zoo list {section}s`)")
+            raise ctx.error(
+                "", section, f"missing; add a '{section}: {{use: NAME}}' section (see `zoo list {section}s`)"
+            )
     model = components["model"]
     assert model is not None
     if components["embedding"] is not None and len(injected_parameters(model.load())) < 2:
-        raise ctx.error(_where(recipe, "embedding"), "embedding",
-                        f"model {model.use!r} takes no embedding; remove the embedding section")
+        raise ctx.error(
+            _where(recipe, "embedding"),
+            "embedding",
+            f"model {model.use!r} takes no embedding; remove the embedding section",
+        )
     train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
     version = recipe.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ctx.error(_where(recipe, "version"), "version", f"expected a whole number from 1. Received: {version!r}")
-    return Plan(name=str(recipe.get("name") or name.rpartition(":")[2]), summary=str(recipe.get("summary") or ""),
-                version=version,
-                dataset=components["dataset"], model=model, embedding=components["embedding"],  # type: ignore[arg-type]
-                train=train, registry=registry)
+    dataset = components["dataset"]
+    assert dataset is not None  # checked above
+    return Plan(
+        name=str(recipe.get("name") or name.rpartition(":")[2]),
+        summary=str(recipe.get("summary") or ""),
+        version=version,
+        dataset=dataset,
+        model=model,
+        embedding=components["embedding"],
+        train=train,
+        registry=registry,
+    )
 
 
-def _check_section(ctx: _Context, section: str, values: Mapping[str, Any], target: Any,
-                   owner: str, section_where: str) -> dict[str, Any]:
+def _check_section(
+    ctx: _Context, section: str, values: Mapping[str, Any], target: Any, owner: str, section_where: str
+) -> dict[str, Any]:
     """Check ``values`` against ``target``'s keyword-only parameters; return them all, defaults filled."""
     params = recipe_parameters(target)
     checked: dict[str, Any] = {}
     for key, value in values.items():
         where = _where(values, key) or section_where
         if key not in params:
-            raise ctx.error(where, f"{section}.{key}",
-                            f"unknown parameter of {owner}{did_you_mean(str(key), params)} "
-                            f"(parameters: {', '.join(params) or 'none'})")
+            raise ctx.error(
+                where,
+                f"{section}.{key}",
+                f"unknown parameter of {owner}{did_you_mean(str(key), params)} "
+                f"(parameters: {', '.join(params) or 'none'})",
+            )
         try:
             checked[key] = check_value(value, params[key].annotation)
         except TypeError as exc:
             raise ctx.error(where, f"{section}.{key}", f"{exc}, got {value!r} ({type(value).__name__})") from None
     for param in params.values():
         if param.required and param.name not in checked:
-            raise ctx.error(section_where, f"{section}.{param.name}",
-                            f"required parameter of {owner} is missing ({param.type_text}); "
-                            f"add it, or --set {section}.{param.name}=VALUE")
+            raise ctx.error(
+                section_where,
+                f"{section}.{param.name}",
+                f"required parameter of {owner} is missing ({param.type_text}); "
+                f"add it, or --set {section}.{param.name}=VALUE",
+            )
     return {p: checked.get(p, param.default) for p, param in params.items()}
 
 
@@ -254,8 +304,7 @@ def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Re
     if isinstance(raw, str):  # the shorthand `model: cf-bias`
         raw = {"use": raw}
     if not isinstance(raw, Mapping) or "use" not in raw:
-        raise ctx.error(where, section, f"expected a mapping with 'use: NAME' (a registered {kind}). "
-                                        f"Received: {raw!r}")
+        raise ctx.error(where, section, f"expected a mapping with 'use: NAME' (a registered {kind}). Received: {raw!r}")
     use = raw["use"]
     if not isinstance(use, str):
         raise ctx.error(_where(raw, "use") or where, f"{section}.use", f"expected a {kind} name. Received: {use!r}")
@@ -278,31 +327,45 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
     params = _check_section(ctx, "train", raw, TrainConfig, "train", where)
     optimizer = params["optimizer"]
     if not isinstance(optimizer.get("use"), str):
-        raise ctx.error(_where(raw, "optimizer") or where, "train.optimizer",
-                        f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {optimizer!r}")
+        raise ctx.error(
+            _where(raw, "optimizer") or where,
+            "train.optimizer",
+            f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {optimizer!r}",
+        )
     stages_where = _where(raw, "stages") or where
     if not params["stages"]:
         raise ctx.error(stages_where, "train.stages", "expected at least one stage, e.g. [{epochs: 1}]")
     if params["epochs"] is not None:
         if len(params["stages"]) != 1:
-            raise ctx.error(_where(raw, "epochs") or where, "train.epochs",
-                            f"this recipe trains in {len(params['stages'])} stages; set the epochs of one "
-                            f"with train.stages.N.epochs (N from 0 to {len(params['stages']) - 1})")
+            raise ctx.error(
+                _where(raw, "epochs") or where,
+                "train.epochs",
+                f"this recipe trains in {len(params['stages'])} stages; set the epochs of one "
+                f"with train.stages.N.epochs (N from 0 to {len(params['stages']) - 1})",
+            )
         params["stages"] = [{**params["stages"][0], "epochs": params["epochs"]}]
         params["epochs"] = None
     stages = []
     for i, stage in enumerate(params["stages"]):
         if not isinstance(stage, Mapping):
-            raise ctx.error(stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {stage!r}")
+            raise ctx.error(
+                stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {stage!r}"
+            )
         stage = _check_section(ctx, f"train.stages[{i}]", stage, Stage, "a stage", stages_where)
         if stage["epochs"] < 0:
             raise ctx.error(stages_where, f"train.stages[{i}].epochs", f"expected 0 or more, got {stage['epochs']}")
         stages.append(stage)
     params["stages"] = stages
     if params["batch_size"] < 1:
-        raise ctx.error(_where(raw, "batch_size") or where, "train.batch_size",
-                        f"expected a positive int, got {params['batch_size']}")
+        raise ctx.error(
+            _where(raw, "batch_size") or where,
+            "train.batch_size",
+            f"expected a positive int, got {params['batch_size']}",
+        )
     if not 0.0 <= params["validation_split"] < 1.0:
-        raise ctx.error(_where(raw, "validation_split") or where, "train.validation_split",
-                        f"expected a fraction in [0, 1), got {params['validation_split']}")
+        raise ctx.error(
+            _where(raw, "validation_split") or where,
+            "train.validation_split",
+            f"expected a fraction in [0, 1), got {params['validation_split']}",
+        )
     return TrainConfig(**params)

@@ -23,6 +23,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +145,7 @@ class Registry:
         if len(found) > 1:
             owners = " and ".join(f"{e.qualified_name} ({self.describe_source(e)})" for e in found)
             raise AmbiguousNameError(
-                f"{kind} {short!r} is registered by more than one plugin: {owners}; "
-                f"name one of them as plugin:name"
+                f"{kind} {short!r} is registered by more than one plugin: {owners}; name one of them as plugin:name"
             )
         return found[0]
 
@@ -170,9 +170,7 @@ class Registry:
         ) -> None:
             for label in (name, *aliases):
                 if not isinstance(label, str) or not _NAME.match(label):
-                    raise ValueError(
-                        f"{kind} names are letters, digits and . _ + - (no ':'). Received: {label!r}"
-                    )
+                    raise ValueError(f"{kind} names are letters, digits and . _ + - (no ':'). Received: {label!r}")
             if kind == "recipe":
                 if not isinstance(target, Mapping):
                     raise TypeError(f"recipe {name!r}: a recipe is a mapping. Received: {target!r}")
@@ -201,9 +199,7 @@ class Registry:
             plugin.hooks = sorted(c.name for c in callers)
             unknown = [c.name for c in callers if c.spec is None]
             if unknown:
-                raise PluginError(
-                    f"implements unknown hook {unknown[0]!r}{did_you_mean(unknown[0], KINDS.values())}"
-                )
+                raise PluginError(f"implements unknown hook {unknown[0]!r}{did_you_mean(unknown[0], KINDS.values())}")
         except Exception as exc:
             self._fail(plugin, exc, strict)
 
@@ -247,8 +243,16 @@ class Registry:
                 self._fail(plugin, exc, strict)
 
 
-def _import_module_plugin(name: str, source: str, module: str, dist: str | None, version: str | None,
-                          registry: Registry, strict: bool, loader: Callable[[], Any]) -> None:
+def _import_module_plugin(
+    name: str,
+    source: str,
+    module: str,
+    dist: str | None,
+    version: str | None,
+    registry: Registry,
+    strict: bool,
+    loader: Callable[[], Any],
+) -> None:
     plugin = Plugin(name=name, source=source, module=module, distribution=dist, version=version)
     try:
         obj = loader()
@@ -296,14 +300,21 @@ def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool =
         if ep.name in registry.plugins and registry.plugins[ep.name].module == ep.value:
             continue  # the same distribution seen twice on sys.path (an editable and a built copy)
         name = ep.name if ep.name not in registry.plugins else f"{dist}.{ep.name}"
-        _import_module_plugin(name, "builtin" if builtin else "entrypoint", ep.value, dist,
-                              ep.dist.version if ep.dist else None, registry, strict, ep.load)
+        _import_module_plugin(
+            name,
+            "builtin" if builtin else "entrypoint",
+            ep.value,
+            dist,
+            ep.dist.version if ep.dist else None,
+            registry,
+            strict,
+            ep.load,
+        )
 
     env_files = [p for p in os.environ.get("ZOO_PLUGIN_FILES", "").split(os.pathsep) if p]
     for file in [*env_files, *plugin_files]:
         path = Path(file).expanduser()
-        _import_module_plugin(path.stem, "file", str(path), None, None, registry, strict,
-                              lambda p=path: _load_file(p))
+        _import_module_plugin(path.stem, "file", str(path), None, None, registry, strict, partial(_load_file, path))
 
     registry._call_register_hooks(strict)
     return registry
@@ -324,7 +335,8 @@ def load_plugins(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bo
 def filter_entries(entries: Iterable[Entry], pattern: str | None = None, tag: str | None = None) -> list[Entry]:
     """Entries whose name matches an fnmatch ``pattern`` and that carry ``tag``."""
     return [
-        e for e in entries
+        e
+        for e in entries
         if (pattern is None or fnmatch.fnmatchcase(e.name, pattern) or fnmatch.fnmatchcase(e.qualified_name, pattern))
         and (tag is None or tag in e.tags)
     ]

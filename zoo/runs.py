@@ -22,6 +22,7 @@ import csv
 import errno
 import importlib
 import io
+import itertools
 import json
 import os
 import shutil
@@ -49,8 +50,10 @@ RUNS_DIR_ENV = "ZOO_RUNS_DIR"
 
 def _explain(exc: OSError, path: Path) -> RunError:
     if exc.errno == errno.ENOSPC:
-        return RunError(f"no space left on the device while writing {path}; free some space and run "
-                        f"again (files already saved were not changed)")
+        return RunError(
+            f"no space left on the device while writing {path}; free some space and run "
+            f"again (files already saved were not changed)"
+        )
     return RunError(f"cannot write {path}: {exc.strerror or exc} (files already saved were not changed)")
 
 
@@ -69,11 +72,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def default_run_dir(name: str) -> Path:
@@ -105,8 +107,9 @@ class Run:
         path = Path(path)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             if not force:
-                raise RunError(f"{path} already exists and is not empty; pass --force to replace it, "
-                               f"or choose another --out")
+                raise RunError(
+                    f"{path} already exists and is not empty; pass --force to replace it, or choose another --out"
+                )
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -118,8 +121,9 @@ class Run:
     def open(cls, path: str | os.PathLike[str]) -> Run:
         run = cls(path)
         if not (run.path / "recipe.yaml").is_file():
-            raise RunError(f"{run.path} is not a zoo run (no recipe.yaml); give a directory made by "
-                           f"`zoo build` or `zoo train`")
+            raise RunError(
+                f"{run.path} is not a zoo run (no recipe.yaml); give a directory made by `zoo build` or `zoo train`"
+            )
         return run
 
     # -- files ----------------------------------------------------------------------------------
@@ -213,7 +217,7 @@ class Run:
             ax.plot(epochs, [r.get(quantity) for r in rows], marker="o", label="train")
             if any(f"val_{quantity}" in r for r in rows):
                 ax.plot(epochs, [r.get(f"val_{quantity}") for r in rows], marker="o", label="validation")
-            for prev, row in zip(rows, rows[1:]):
+            for prev, row in itertools.pairwise(rows):
                 if row.get("stage") != prev.get("stage"):
                     ax.axvline(int(row["epoch"]) + 0.5, color="grey", linestyle="--", linewidth=1)
             ax.set_xlabel("epoch")
@@ -226,7 +230,6 @@ class Run:
             fig.savefig(tmp, dpi=110)
         plt.close(fig)
         return path
-
 
 
 # -- loading a saved run: the public door for plugin commands and Python ------------------------------

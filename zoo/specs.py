@@ -68,8 +68,10 @@ class DatasetSpec:
         if cls is None and ":" not in kind:  # a run saved before types named their module
             same = [c for c in DatasetSpec._types.values() if c.__name__ == kind]
             if len(same) > 1:
-                raise ZooError(f"spec type {kind!r} is defined by more than one plugin "
-                               f"({', '.join(spec_type(c) for c in same)}); edit spec.json's type to name one")
+                raise ZooError(
+                    f"spec type {kind!r} is defined by more than one plugin "
+                    f"({', '.join(spec_type(c) for c in same)}); edit spec.json's type to name one"
+                )
             cls = same[0] if same else None
         if cls is None:
             raise ZooError(f"spec type {kind!r} is not known; install or load the plugin that defines it")
@@ -106,7 +108,7 @@ class DatasetSpec:
         return [float(row[0]) if len(row) == 1 else row.tolist() for row in rows]
 
 
-def decode_class(classes: Sequence[str], probabilities: Sequence[float]) -> dict[str, Any]:
+def decode_class(classes: Sequence[str], probabilities: Sequence[float] | np.ndarray) -> dict[str, Any]:
     """``{"label": the most likely class, "probability": its probability}``."""
     best = int(np.argmax(probabilities))
     return {"label": classes[best], "probability": round(float(probabilities[best]), 6)}

@@ -19,10 +19,18 @@ if TYPE_CHECKING:
     import keras
 
 #: The loss and metrics a recipe gets when it names none, by the dataset's task.
-DEFAULT_LOSS = {"regression": "mse", "binary": "binary_crossentropy",
-                "multiclass": "sparse_categorical_crossentropy", "sequence": "sparse_categorical_crossentropy"}
-DEFAULT_METRICS = {"regression": ["mse", "mae"], "binary": ["accuracy"], "multiclass": ["accuracy"],
-                   "sequence": ["accuracy"]}
+DEFAULT_LOSS = {
+    "regression": "mse",
+    "binary": "binary_crossentropy",
+    "multiclass": "sparse_categorical_crossentropy",
+    "sequence": "sparse_categorical_crossentropy",
+}
+DEFAULT_METRICS = {
+    "regression": ["mse", "mae"],
+    "binary": ["accuracy"],
+    "multiclass": ["accuracy"],
+    "sequence": ["accuracy"],
+}
 
 
 def make_optimizer(config: dict[str, Any], learning_rate: float | None = None) -> Any:
@@ -36,8 +44,9 @@ def make_optimizer(config: dict[str, Any], learning_rate: float | None = None) -
         raise RecipeError(f"train.optimizer: {config!r} is not a Keras optimizer: {exc}") from None
 
 
-def compile_model(model: keras.Model, train: TrainConfig, spec: DatasetSpec,
-                  learning_rate: float | None = None) -> None:
+def compile_model(
+    model: keras.Model, train: TrainConfig, spec: DatasetSpec, learning_rate: float | None = None
+) -> None:
     loss = train.loss or DEFAULT_LOSS[spec.task]
     metrics = DEFAULT_METRICS[spec.task] if train.metrics is None else train.metrics
     try:
@@ -62,8 +71,9 @@ def set_trainable(model: keras.Model, patterns: list[str], trainable: bool) -> l
         matched = [layer for layer in layers if fnmatch.fnmatchcase(layer.name, pattern)]
         if not matched:
             names = ", ".join(layer.name for layer in layers)
-            raise RecipeError(f"train.stages: no layer named {pattern!r} to "
-                              f"{'unfreeze' if trainable else 'freeze'}; layers: {names}")
+            raise RecipeError(
+                f"train.stages: no layer named {pattern!r} to {'unfreeze' if trainable else 'freeze'}; layers: {names}"
+            )
         for layer in matched:
             layer.trainable = trainable
             changed.append(layer.name)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,10 @@ def check_bad_argument_is_refused(entry: Entry) -> None:
 
     builder = entry.load()
     spec = injected_annotation(builder, 0).example()
-    first = next((name for name, value in entry.tiny.items()
-                  if isinstance(value, (int, float)) and not isinstance(value, bool)), None)
+    first = next(
+        (name for name, value in entry.tiny.items() if isinstance(value, (int, float)) and not isinstance(value, bool)),
+        None,
+    )
     assert first is not None, f"{entry.name}: give `tiny` a size or scale parameter, for this check to make invalid"
     try:
         builder(spec, **{**entry.tiny, first: -1})
@@ -99,7 +102,9 @@ def check_targets_import_light(plugin: str, plugin_files: tuple[str, ...] = ()) 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     heavy = done.stdout.splitlines()[-1]
-    assert heavy == "HEAVY []", f"plugin {plugin!r}: importing its targets imported {heavy[6:]}; import them inside functions"
+    assert heavy == "HEAVY []", (
+        f"plugin {plugin!r}: importing its targets imported {heavy[6:]}; import them inside functions"
+    )
 
 
 def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple[str, Callable[[], None]]]:
@@ -110,17 +115,18 @@ def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple
     if registry.plugins[plugin].error:
         raise ZooError(f"plugin {plugin!r} failed to load: {registry.plugins[plugin].error}")
     checks: list[tuple[str, Callable[[], None]]] = [
-        (f"{plugin}:imports-light", lambda: check_targets_import_light(plugin, plugin_files))]
+        (f"{plugin}:imports-light", partial(check_targets_import_light, plugin, plugin_files))
+    ]
     for entry in registry.entries():
         if entry.plugin != plugin:
             continue
         if entry.kind == "model":
-            checks.append((f"{entry.name}:round-trip", lambda e=entry: check_model_round_trip(e)))
-            checks.append((f"{entry.name}:bad-argument", lambda e=entry: check_bad_argument_is_refused(e)))
+            checks.append((f"{entry.name}:round-trip", partial(check_model_round_trip, entry)))
+            checks.append((f"{entry.name}:bad-argument", partial(check_bad_argument_is_refused, entry)))
         if entry.kind == "recipe":
-            checks.append((f"{entry.name}:resolves", lambda e=entry: check_recipe_resolves(e, registry)))
+            checks.append((f"{entry.name}:resolves", partial(check_recipe_resolves, entry, registry)))
         else:
-            checks.append((f"{entry.name}:documented", lambda e=entry: check_parameters_documented(e)))
+            checks.append((f"{entry.name}:documented", partial(check_parameters_documented, entry)))
     return checks
 
 

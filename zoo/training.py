@@ -37,16 +37,18 @@ def _monitor(train: TrainConfig, has_validation: bool) -> str:
 
 
 def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, train: TrainConfig) -> list[Any]:
-    keras = import_keras()
+    callbacks = import_keras().callbacks
+    Callback: Any = callbacks.Callback
+    EarlyStopping: Any = callbacks.EarlyStopping
 
-    class RunLogger(keras.callbacks.Callback):
+    class RunLogger(Callback):
         """Writes history.csv after every epoch, so an interrupted run keeps its history."""
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             rows.append({"epoch": epoch, "stage": stage, **{k: float(v) for k, v in (logs or {}).items()}})
             run.write_history(rows)
 
-    class BestCheckpoint(keras.callbacks.EarlyStopping):
+    class BestCheckpoint(EarlyStopping):
         """Saves the best model by ``monitor``, atomically: Keras's ModelCheckpoint writes in place,
         and an interrupt during that write would leave no good checkpoint at all.
 
@@ -70,11 +72,10 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
                 run.save_model(self.model, "checkpoints/best.keras")
                 run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
 
-    callbacks = [RunLogger(), BestCheckpoint(), keras.callbacks.TerminateOnNaN()]
+    chosen = [RunLogger(), BestCheckpoint(), callbacks.TerminateOnNaN()]
     if train.early_stopping is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=train.early_stopping,
-                                                       restore_best_weights=True))
-    return callbacks
+        chosen.append(EarlyStopping(monitor=monitor, patience=train.early_stopping, restore_best_weights=True))
+    return chosen
 
 
 def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, Any]]:
@@ -90,16 +91,22 @@ def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, 
             continue
         done = len(rows)
         built.model.fit(
-            fit_split.x, fit_split.y, batch_size=train.batch_size, epochs=done + stage.epochs, initial_epoch=done,
+            fit_split.x,
+            fit_split.y,
+            batch_size=train.batch_size,
+            epochs=done + stage.epochs,
+            initial_epoch=done,
             validation_data=(validation.x, validation.y) if validation is not None else None,
             validation_split=train.validation_split if validation is None else 0.0,
-            callbacks=_callbacks(run, rows, index, monitor, train), verbose=keras_verbose(verbose),
+            callbacks=_callbacks(run, rows, index, monitor, train),
+            verbose=keras_verbose(verbose),
         )
     return rows
 
 
-def evaluate(model: keras.Model, dataset: Dataset, batch_size: int, splits: tuple[str, ...] = ("validation", "test")
-             ) -> dict[str, dict[str, float]]:
+def evaluate(
+    model: keras.Model, dataset: Dataset, batch_size: int, splits: tuple[str, ...] = ("validation", "test")
+) -> dict[str, dict[str, float]]:
     results = {}
     for name in splits:
         split = dataset.splits.get(name)
@@ -109,8 +116,9 @@ def evaluate(model: keras.Model, dataset: Dataset, batch_size: int, splits: tupl
     return results
 
 
-def train_plan(plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False,
-               verbose: Any = "auto") -> Run:
+def train_plan(
+    plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False, verbose: Any = "auto"
+) -> Run:
     """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint.
 
     ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
@@ -133,17 +141,21 @@ def train_plan(plan: Plan, out: str | os.PathLike[str] | None = None, force: boo
         if best.exists():
             shutil.copyfile(best, run.path / "model.keras")
         run.update_meta(status="interrupted", epochs=len(rows))
-        raise Interrupted(f"interrupted after {len(rows)} epoch(s); {run.path} holds the history and "
-                          f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}") from None
+        raise Interrupted(
+            f"interrupted after {len(rows)} epoch(s); {run.path} holds the history and "
+            f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}"
+        ) from None
     fit_s = time.perf_counter() - start
     metrics = evaluate(built.model, built.dataset, plan.train.batch_size)
     run.save_model(built.model)
     run.write_json("metrics.json", metrics)
     run.plot_history(rows)
     meta = run.read_json("meta.json")
-    run.update_meta(status="complete", epochs=len(rows),
-                    timings={**meta["timings"], "fit_s": round(fit_s, 3),
-                             "epoch_s": round(fit_s / max(len(rows), 1), 3)})
+    run.update_meta(
+        status="complete",
+        epochs=len(rows),
+        timings={**meta["timings"], "fit_s": round(fit_s, 3), "epoch_s": round(fit_s / max(len(rows), 1), 3)},
+    )
     return run
 
 
@@ -153,7 +165,10 @@ def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str
     dataset = load_dataset(plan)
     checksum = saved.run.read_json("meta.json").get("dataset", {}).get("checksum")
     if checksum and checksum != dataset.checksum:
-        print(f"zoo: warning: the data differs from the data this run was built on "
-              f"(checksum {dataset.checksum[:12]} != {checksum[:12]})", file=sys.stderr)
+        print(
+            f"zoo: warning: the data differs from the data this run was built on "
+            f"(checksum {dataset.checksum[:12]} != {checksum[:12]})",
+            file=sys.stderr,
+        )
     compile_model(model, plan.train, dataset.spec)
     return evaluate(model, dataset, plan.train.batch_size, splits)

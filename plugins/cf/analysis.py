@@ -9,27 +9,34 @@ from pathlib import Path
 
 import click
 import numpy as np
-from zoo_plugins.cf.data import RatingsSpec
 
 from zoo.cli import pass_registry
 from zoo.errors import ZooError
 from zoo.registry import Registry
 from zoo.runs import SavedRun, load_run
+from zoo_plugins.cf.data import RatingsSpec
 
 
-def load_trained(registry: Registry, run_dir: str) -> SavedRun:
+class TrainedCF(SavedRun):
+    """A saved run trained on ratings."""
+
+    spec: RatingsSpec
+
+
+def load_trained(registry: Registry, run_dir: str) -> TrainedCF:
     """The saved run, which must have been trained on ratings."""
     saved = load_run(run_dir, registry)
     if not isinstance(saved.spec, RatingsSpec):
         raise ZooError(f"{run_dir} was trained on {type(saved.spec).__name__} data; `zoo cf` needs a ratings run")
-    return saved
+    return TrainedCF(saved.run, saved.plan, saved.spec, saved.model)
 
 
 def layer_weights(saved: SavedRun, name: str) -> np.ndarray:
     names = [layer.name for layer in saved.model.layers]
     if name not in names:
-        raise ZooError(f"this model has no {name!r} layer (layers: {', '.join(names)}); "
-                       f"this command needs a model such as cf-bias")
+        raise ZooError(
+            f"this model has no {name!r} layer (layers: {', '.join(names)}); this command needs a model such as cf-bias"
+        )
     return saved.model.get_layer(name).get_weights()[0]
 
 
@@ -62,8 +69,9 @@ def biases(registry: Registry, run_dir: str, top: int, among: int) -> None:
     candidates = most_rated(trained.spec, among)
     ranked = candidates[np.argsort(-bias[candidates], kind="stable")]
     titles = trained.spec.item_titles
-    _print_ranked(f"highest bias (among the {len(candidates)} most-rated):",
-                  [(float(bias[i]), titles[i]) for i in ranked[:top]])
+    _print_ranked(
+        f"highest bias (among the {len(candidates)} most-rated):", [(float(bias[i]), titles[i]) for i in ranked[:top]]
+    )
     _print_ranked("lowest bias:", [(float(bias[i]), titles[i]) for i in ranked[::-1][:top]])
 
 
@@ -76,8 +84,16 @@ def biases(registry: Registry, run_dir: str, top: int, among: int) -> None:
 @click.option("--labels", default=40, show_default=True, help="How many of the most-rated movies to label.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The PNG (default RUN/components.png).")
 @pass_registry
-def components(registry: Registry, run_dir: str, n_components: int, among: int, top: int, plot_axes: str | None, labels: int,
-               out: str | None) -> None:
+def components(
+    registry: Registry,
+    run_dir: str,
+    n_components: int,
+    among: int,
+    top: int,
+    plot_axes: str | None,
+    labels: int,
+    out: str | None,
+) -> None:
     """Principal components of the movie factors: the titles at each end, and a labelled scatter."""
     from sklearn.decomposition import PCA
 
@@ -145,13 +161,16 @@ def recommend(registry: Registry, run_dir: str, user_id: str, top: int) -> None:
     spec = trained.spec
     wanted = next((i for i, uid in enumerate(spec.user_ids) if str(uid) == user_id), None)
     if wanted is None:
-        raise ZooError(f"user id {user_id!r} was never seen in training; ids run from {spec.user_ids[0]} "
-                       f"to {spec.user_ids[-1]} ({spec.n_users} users)")
+        raise ZooError(
+            f"user id {user_id!r} was never seen in training; ids run from {spec.user_ids[0]} "
+            f"to {spec.user_ids[-1]} ({spec.n_users} users)"
+        )
     train = load_dataset(trained.plan).splits["train"]
     seen = set(train.x["item"][train.x["user"] == wanted].tolist())
     unseen = np.array([i for i in range(spec.n_items) if i not in seen], dtype="int32")
-    outputs = trained.model.predict({"user": np.full(len(unseen), wanted, "int32"), "item": unseen},
-                                    batch_size=4096, verbose=0)
+    outputs = trained.model.predict(
+        {"user": np.full(len(unseen), wanted, "int32"), "item": unseen}, batch_size=4096, verbose=0
+    )
     predicted = np.asarray(spec.decode_outputs(outputs))  # ratings within the data's scale
     order = np.argsort(-predicted, kind="stable")[:top]
     click.echo(f"user {user_id}: {len(seen)} movies rated in training; top {len(order)} of {len(unseen)} unseen")

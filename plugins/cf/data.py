@@ -35,13 +35,22 @@ class RatingsSpec(DatasetSpec):
 
     @classmethod
     def example(cls) -> RatingsSpec:
-        return cls(name="example", task="regression", synthetic=True, n_users=7, n_items=5,
-                   user_ids=list(range(7)), item_ids=list(range(5)))
+        return cls(
+            name="example",
+            task="regression",
+            synthetic=True,
+            n_users=7,
+            n_items=5,
+            user_ids=list(range(7)),
+            item_ids=list(range(5)),
+        )
 
     def example_inputs(self, n: int, seed: int = 0) -> dict[str, np.ndarray]:
         rng = np.random.default_rng(seed)
-        return {"user": rng.integers(0, self.n_users, n, dtype="int32"),
-                "item": rng.integers(0, self.n_items, n, dtype="int32")}
+        return {
+            "user": rng.integers(0, self.n_users, n, dtype="int32"),
+            "item": rng.integers(0, self.n_items, n, dtype="int32"),
+        }
 
     def decode_outputs(self, outputs: Any) -> list[float]:
         """Predicted ratings, clipped to the data's scale (an unsquashed model can step outside it)."""
@@ -57,30 +66,44 @@ class RatingsSpec(DatasetSpec):
         items = {iid: i for i, iid in enumerate(self.item_ids)}
         for user, item in pairs:
             if user not in users:
-                raise ZooError(f"user id {user!r} was never seen in training; predictions exist only for "
-                               f"the {self.n_users} users of {self.name}")
+                raise ZooError(
+                    f"user id {user!r} was never seen in training; predictions exist only for "
+                    f"the {self.n_users} users of {self.name}"
+                )
             if item not in items:
-                raise ZooError(f"item id {item!r} was never seen in training; predictions exist only for "
-                               f"the {self.n_items} items of {self.name}")
-        return {"user": np.array([users[u] for u, _ in pairs], "int32"),
-                "item": np.array([items[i] for _, i in pairs], "int32")}
+                raise ZooError(
+                    f"item id {item!r} was never seen in training; predictions exist only for "
+                    f"the {self.n_items} items of {self.name}"
+                )
+        return {
+            "user": np.array([users[u] for u, _ in pairs], "int32"),
+            "item": np.array([items[i] for _, i in pairs], "int32"),
+        }
 
 
 def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """A seeded random split of ``range(n)`` into train and validation indices."""
     order = np.random.default_rng(seed).permutation(n)
-    cut = n - int(round(n * validation))
+    cut = n - round(n * validation)
     return np.sort(order[:cut]), np.sort(order[cut:])
 
 
 def kfold_indices(n: int, folds: int, fold: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Fold ``fold`` of ``folds`` over one seeded permutation: disjoint validation sets across folds."""
     chunks = np.array_split(np.random.default_rng(seed).permutation(n), folds)
-    return np.sort(np.concatenate(chunks[:fold] + chunks[fold + 1:])), np.sort(chunks[fold])
+    return np.sort(np.concatenate(chunks[:fold] + chunks[fold + 1 :])), np.sort(chunks[fold])
 
 
-def synthetic_ratings(*, n_users: int = 400, n_items: int = 300, n_factors: int = 5, density: float = 0.15,
-                      noise: float = 0.3, validation: float = 0.2, seed: int = 0) -> Dataset:
+def synthetic_ratings(
+    *,
+    n_users: int = 400,
+    n_items: int = 300,
+    n_factors: int = 5,
+    density: float = 0.15,
+    noise: float = 0.3,
+    validation: float = 0.2,
+    seed: int = 0,
+) -> Dataset:
     """SYNTHETIC ratings from planted factors: mean + user bias + item bias + user . item + noise.
 
     The generator is the model ``cf-bias`` assumes, so a trained model should recover the planted
@@ -104,19 +127,31 @@ def synthetic_ratings(*, n_users: int = 400, n_items: int = 300, n_factors: int 
     item_factors = rng.normal(0, 1 / np.sqrt(n_factors), (n_items, n_factors))
     user_bias, item_bias = rng.normal(0, 0.4, n_users), rng.normal(0, 0.6, n_items)
     users, items = np.nonzero(rng.random((n_users, n_items)) < density)
-    ratings = (3.5 + user_bias[users] + item_bias[items]
-               + np.sum(user_factors[users] * item_factors[items], axis=1) + rng.normal(0, noise, len(users)))
+    ratings = (
+        3.5
+        + user_bias[users]
+        + item_bias[items]
+        + np.sum(user_factors[users] * item_factors[items], axis=1)
+        + rng.normal(0, noise, len(users))
+    )
     ratings = np.clip(np.round(ratings * 2) / 2, 0.5, 5.0).astype("float32")
     train, held_out = split_indices(len(ratings), validation, seed)
 
     def split(index: np.ndarray) -> Split:
         return Split({"user": users[index].astype("int32"), "item": items[index].astype("int32")}, ratings[index])
 
-    spec = RatingsSpec(name="synthetic-ratings", task="regression", synthetic=True, n_users=n_users,
-                       n_items=n_items, user_ids=list(range(n_users)), item_ids=list(range(n_items)),
-                       item_titles=[f"Synthetic item {i}" for i in range(n_items)],
-                       item_rating_counts=np.bincount(items[train], minlength=n_items).tolist(),
-                       planted_item_bias=[round(float(b), 5) for b in item_bias])
+    spec = RatingsSpec(
+        name="synthetic-ratings",
+        task="regression",
+        synthetic=True,
+        n_users=n_users,
+        n_items=n_items,
+        user_ids=list(range(n_users)),
+        item_ids=list(range(n_items)),
+        item_titles=[f"Synthetic item {i}" for i in range(n_items)],
+        item_rating_counts=np.bincount(items[train], minlength=n_items).tolist(),
+        planted_item_bias=[round(float(b), 5) for b in item_bias],
+    )
     splits = {"train": split(train)}
     if len(held_out):
         splits["validation"] = split(held_out)

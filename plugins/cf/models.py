@@ -20,10 +20,12 @@ def _inputs_and_factors(spec: RatingsSpec, n_factors: int, l2: float) -> tuple[k
 
     user = Input(shape=(), dtype="int32", name="user")  # (batch,)
     item = Input(shape=(), dtype="int32", name="item")
-    user_vec = layers.Embedding(spec.n_users, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="user_embedding")(user)  # (batch, n_factors)
-    item_vec = layers.Embedding(spec.n_items, n_factors, embeddings_regularizer=regularizers.L2(l2),
-                                name="item_embedding")(item)
+    user_vec = layers.Embedding(
+        spec.n_users, n_factors, embeddings_regularizer=regularizers.L2(l2), name="user_embedding"
+    )(user)  # (batch, n_factors)
+    item_vec = layers.Embedding(
+        spec.n_items, n_factors, embeddings_regularizer=regularizers.L2(l2), name="item_embedding"
+    )(item)
     return user, item, user_vec, item_vec
 
 
@@ -54,8 +56,15 @@ def cf_bias(spec: RatingsSpec, *, n_factors: int = 50, l2: float = 1e-4, squash:
     return Model({"user": user, "item": item}, rating, name="cf_bias")
 
 
-def cf_nn(spec: RatingsSpec, *, n_factors: int = 50, l2: float = 1e-4, hidden: int = 70,
-          input_dropout: float = 0.3, hidden_dropout: float = 0.75) -> keras.Model:
+def cf_nn(
+    spec: RatingsSpec,
+    *,
+    n_factors: int = 50,
+    l2: float = 1e-4,
+    hidden: int = 70,
+    input_dropout: float = 0.3,
+    hidden_dropout: float = 0.75,
+) -> keras.Model:
     """Rating = Dense(Dropout(Dense(relu)(Dropout([user, item])))) (the lesson's neural net).
 
     Args:

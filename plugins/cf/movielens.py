@@ -17,19 +17,25 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 from zoo.errors import ZooError
 from zoo.specs import Dataset, Split, data_home
+from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 #: The official archives: (url, sha256). Downloaded only when no local copy exists.
 RELEASES = {
-    "ml-latest-small": ("https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
-                        "696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436"),
-    "ml-100k": ("https://files.grouplens.org/datasets/movielens/ml-100k.zip",
-                "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229"),
-    "ml-1m": ("https://files.grouplens.org/datasets/movielens/ml-1m.zip",
-              "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20"),
+    "ml-latest-small": (
+        "https://files.grouplens.org/datasets/movielens/ml-latest-small.zip",
+        "696d65a3dfceac7c45750ad32df2c259311949efec81f0f144fdfb91ebc9e436",
+    ),
+    "ml-100k": (
+        "https://files.grouplens.org/datasets/movielens/ml-100k.zip",
+        "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
+    ),
+    "ml-1m": (
+        "https://files.grouplens.org/datasets/movielens/ml-1m.zip",
+        "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
+    ),
 }
 
 
@@ -51,7 +57,7 @@ class _Files:
     def __init__(self, path: Path) -> None:
         self.path = path
         if path.is_dir():
-            self.names = {p.name: p for p in path.rglob("*") if p.is_file()}
+            self.names: dict[str, str] = {p.name: str(p) for p in path.rglob("*") if p.is_file()}
             self.zip = None
         else:
             try:
@@ -106,8 +112,9 @@ def _ratings_csv(files: _Files) -> tuple[np.ndarray, dict[int, str], bytes]:
     wanted = ["userId", "movieId", "rating", "timestamp"]
     missing = [c for c in wanted if c not in header]
     if missing:
-        raise ZooError(f"ratings.csv: missing column {missing[0]!r} (header: {','.join(header)}); "
-                       f"expected {','.join(wanted)}")
+        raise ZooError(
+            f"ratings.csv: missing column {missing[0]!r} (header: {','.join(header)}); expected {','.join(wanted)}"
+        )
     order = [header.index(c) for c in wanted]
     if not body:
         raise ZooError("ratings.csv: no ratings (only a header)")
@@ -119,7 +126,9 @@ def _ratings_csv(files: _Files) -> tuple[np.ndarray, dict[int, str], bytes]:
     return values, titles, raw
 
 
-def _ratings_separated(files: _Files, ratings: str, movies: str, separator: str) -> tuple[np.ndarray, dict[int, str], bytes]:
+def _ratings_separated(
+    files: _Files, ratings: str, movies: str, separator: str
+) -> tuple[np.ndarray, dict[int, str], bytes]:
     raw = files.read(ratings)
     values = _numbers(_rows(raw.decode("latin-1"), ratings, separator, 4), ratings, 1)
     titles = {}
@@ -143,8 +152,14 @@ def read_ratings(path: Path) -> Ratings:
         values, titles, raw = _ratings_separated(files, "ratings.dat", "movies.dat", "::")
     else:
         raise ZooError(f"{path}: no MovieLens ratings found (looked for ratings.csv, u.data or ratings.dat)")
-    return Ratings(values[:, 0].astype("int64"), values[:, 1].astype("int64"), values[:, 2].astype("float32"),
-                   values[:, 3].astype("int64"), titles, hashlib.sha256(raw).hexdigest())
+    return Ratings(
+        values[:, 0].astype("int64"),
+        values[:, 1].astype("int64"),
+        values[:, 2].astype("float32"),
+        values[:, 3].astype("int64"),
+        titles,
+        hashlib.sha256(raw).hexdigest(),
+    )
 
 
 def locate(release: str, path: str | None) -> Path:
@@ -162,12 +177,17 @@ def locate(release: str, path: str | None) -> Path:
     import keras
 
     try:
-        return Path(keras.utils.get_file(f"{release}.zip", url, file_hash=sha256, cache_dir=str(data_home()),
-                                         cache_subdir="movielens"))
+        return Path(
+            keras.utils.get_file(
+                f"{release}.zip", url, file_hash=sha256, cache_dir=str(data_home()), cache_subdir="movielens"
+            )
+        )
     except Exception as exc:  # offline, or the download failed its checksum
-        raise ZooError(f"MovieLens {release} is not on this machine and could not be downloaded ({exc}); "
-                       f"put {release}.zip (from {url}) or its unzipped folder in {home}/, "
-                       f"or set dataset.path") from None
+        raise ZooError(
+            f"MovieLens {release} is not on this machine and could not be downloaded ({exc}); "
+            f"put {release}.zip (from {url}) or its unzipped folder in {home}/, "
+            f"or set dataset.path"
+        ) from None
 
 
 def latest_per_user(users: np.ndarray, timestamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -181,9 +201,16 @@ def latest_per_user(users: np.ndarray, timestamps: np.ndarray) -> tuple[np.ndarr
     return np.setdiff1d(np.arange(len(users)), held_out), held_out
 
 
-def movielens(*, release: Literal["ml-latest-small", "ml-100k", "ml-1m"] = "ml-latest-small",
-              path: str | None = None, split: Literal["random", "latest", "kfold"] = "random",
-              validation: float = 0.2, folds: int = 5, fold: int = 0, seed: int = 0) -> Dataset:
+def movielens(
+    *,
+    release: Literal["ml-latest-small", "ml-100k", "ml-1m"] = "ml-latest-small",
+    path: str | None = None,
+    split: Literal["random", "latest", "kfold"] = "random",
+    validation: float = 0.2,
+    folds: int = 5,
+    fold: int = 0,
+    seed: int = 0,
+) -> Dataset:
     """MovieLens ratings from GroupLens: user and movie ids mapped to contiguous indices.
 
     Args:
@@ -216,11 +243,17 @@ def movielens(*, release: Literal["ml-latest-small", "ml-100k", "ml-1m"] = "ml-l
         return Split({"user": users[index].astype("int32"), "item": items[index].astype("int32")}, raw.ratings[index])
 
     spec = RatingsSpec(
-        name="movielens", task="regression", n_users=len(user_ids), n_items=len(item_ids),
-        rating_min=float(raw.ratings.min()), rating_max=float(raw.ratings.max()),
-        user_ids=user_ids.tolist(), item_ids=item_ids.tolist(),
+        name="movielens",
+        task="regression",
+        n_users=len(user_ids),
+        n_items=len(item_ids),
+        rating_min=float(raw.ratings.min()),
+        rating_max=float(raw.ratings.max()),
+        user_ids=user_ids.tolist(),
+        item_ids=item_ids.tolist(),
         item_titles=[raw.titles.get(int(i), f"movie {i}") for i in item_ids],
         item_rating_counts=np.bincount(items[train], minlength=len(item_ids)).tolist(),
     )
-    return Dataset(spec, {"train": part(train), "validation": part(held_out)}, checksum=raw.checksum,
-                   source=str(source))
+    return Dataset(
+        spec, {"train": part(train), "validation": part(held_out)}, checksum=raw.checksum, source=str(source)
+    )

@@ -55,8 +55,13 @@ def embed_group() -> None:
     """
 
 
-_SET = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                    help="A provider parameter, e.g. --set path=glove.6B.50d.txt.gz --set dim=50.")
+_SET = click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A provider parameter, e.g. --set path=glove.6B.50d.txt.gz --set dim=50.",
+)
 
 
 @embed_group.command()
@@ -78,10 +83,11 @@ def neighbors(registry: Registry, source: str, word: str, top: int, settings: tu
 @click.option("--top", default=5, show_default=True)
 @_SET
 @pass_registry
-def analogy(registry: Registry, source: str, expression: tuple[str, ...], top: int,
-            settings: tuple[str, ...]) -> None:
+def analogy(registry: Registry, source: str, expression: tuple[str, ...], top: int, settings: tuple[str, ...]) -> None:
     """Words nearest to an expression such as: king - man + woman."""
-    positive, negative, sign = [], [], "+"
+    positive: list[str] = []
+    negative: list[str] = []
+    sign = "+"
     for token in expression:
         if token in ("+", "-"):
             sign = token
@@ -89,24 +95,32 @@ def analogy(registry: Registry, source: str, expression: tuple[str, ...], top: i
         (positive if sign == "+" else negative).append(token)
         sign = "+"
     if not positive:
-        raise ZooError(f"expected words joined by + and -, such as: king - man + woman. Received: {' '.join(expression)}")
+        raise ZooError(
+            f"expected words joined by + and -, such as: king - man + woman. Received: {' '.join(expression)}"
+        )
     keyed = load_vectors(registry, source, settings)
-    for other, similarity in keyed.most_similar(positive=[_word(keyed, w) for w in positive],
-                                                negative=[_word(keyed, w) for w in negative], topn=top):
+    for other, similarity in keyed.most_similar(
+        positive=[_word(keyed, w) for w in positive], negative=[_word(keyed, w) for w in negative], topn=top
+    ):
         click.echo(f"  {similarity:.3f}  {other}")
 
 
 @embed_group.command(name="map")
 @click.argument("source")
 @click.option("--n", "count", default=300, show_default=True, help="How many of the most frequent words.")
-@click.option("--skip", type=int, help="Skip the N most frequent words first: stop words, which say little about "
-              "meaning (default 100, fewer in a small vocabulary so that --n words remain; 0 keeps them).")
+@click.option(
+    "--skip",
+    type=int,
+    help="Skip the N most frequent words first: stop words, which say little about "
+    "meaning (default 100, fewer in a small vocabulary so that --n words remain; 0 keeps them).",
+)
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="tsne", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), default="embedding-map.png", show_default=True)
 @_SET
 @pass_registry
-def map_command(registry: Registry, source: str, count: int, skip: int | None, method: str, out: str,
-                settings: tuple[str, ...]) -> None:
+def map_command(
+    registry: Registry, source: str, count: int, skip: int | None, method: str, out: str, settings: tuple[str, ...]
+) -> None:
     """A labelled 2-D projection of the most frequent words (t-SNE or PCA)."""
     import matplotlib
 
@@ -120,20 +134,23 @@ def map_command(registry: Registry, source: str, count: int, skip: int | None, m
     keyed = load_vectors(registry, source, settings)
     if skip is None:
         skip = max(0, min(100, len(keyed.index_to_key) - count))
-    words = keyed.index_to_key[skip: skip + count]  # providers and runs list words by frequency
+    words = keyed.index_to_key[skip : skip + count]  # providers and runs list words by frequency
     if len(words) < 3:
         raise ZooError(f"only {len(words)} words to map; lower --skip or raise --n")
     vectors = keyed[words]
     if method == "pca":
         points = PCA(n_components=2, random_state=0).fit_transform(vectors)
     else:
-        points = TSNE(n_components=2, random_state=0, perplexity=min(30.0, len(words) - 1.0),
-                      init="pca").fit_transform(vectors)
+        points = TSNE(n_components=2, random_state=0, perplexity=min(30.0, len(words) - 1.0), init="pca").fit_transform(
+            vectors
+        )
     fig, ax = plt.subplots(figsize=(14, 12))
     ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.4)
     for (x, y), word in zip(points, words):
         ax.annotate(word, (x, y), fontsize=8, xytext=(2, 2), textcoords="offset points")
-    ax.set_title(f"{method.upper()} of the {len(words)} most frequent words" + (f" after the first {skip}" if skip else ""))
+    ax.set_title(
+        f"{method.upper()} of the {len(words)} most frequent words" + (f" after the first {skip}" if skip else "")
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     fig.tight_layout()

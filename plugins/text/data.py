@@ -62,8 +62,15 @@ class TextSpec(DatasetSpec):
     @classmethod
     def example(cls) -> TextSpec:
         words = ["the", "good", "bad", "film"]
-        return cls(name="example", task="binary", synthetic=True, vocab_size=6, maxlen=7,
-                   vocabulary=[None, *words, None], classes=["neg", "pos"])
+        return cls(
+            name="example",
+            task="binary",
+            synthetic=True,
+            vocab_size=6,
+            maxlen=7,
+            vocabulary=[None, *words, None],
+            classes=["neg", "pos"],
+        )
 
     def example_inputs(self, n: int, seed: int = 0) -> np.ndarray:
         return np.random.default_rng(seed).integers(0, self.vocab_size, (n, self.maxlen)).astype("int32")
@@ -88,7 +95,7 @@ def _phrases(tokens: list[str], n: int) -> Iterator[str]:
     """Every 1- to n-word phrase of ``tokens``, space-joined (the bag vocabulary's spelling)."""
     for size in range(1, n + 1):
         for start in range(len(tokens) - size + 1):
-            yield " ".join(tokens[start:start + size])
+            yield " ".join(tokens[start : start + size])
 
 
 @dataclass
@@ -113,9 +120,11 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
     """Each document's distinct 1- to n-grams as sorted ids (ranked by training document frequency,
     rarer ones sharing ``vocab_size - 1``), and the vocabulary spelling every kept n-gram."""
     base = len(corpus.words) + 2  # word ids run to len(words) + 1 (words seen only in test)
-    if base ** n >= 2**63:
-        raise ValueError(f"ngrams={n} is too long for a vocabulary of {len(corpus.words):,} words (n-gram keys "
-                         f"would overflow 64 bits). Received: ngrams={n}")
+    if base**n >= 2**63:
+        raise ValueError(
+            f"ngrams={n} is too long for a vocabulary of {len(corpus.words):,} words (n-gram keys "
+            f"would overflow 64 bits). Received: ngrams={n}"
+        )
 
     def keys(doc: np.ndarray) -> np.ndarray:
         # An n-gram's key is its word ids as the digits of a base-`base` number; ids are never 0,
@@ -123,7 +132,7 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
         doc = doc.astype(np.int64)
         grams, key = [doc], doc
         for size in range(2, n + 1):
-            key = key[:-1] * base + doc[size - 1:]
+            key = key[:-1] * base + doc[size - 1 :]
             grams.append(key)
         return np.unique(np.concatenate(grams))
 
@@ -169,8 +178,17 @@ def bag_of_ngrams(corpus: Corpus, n: int, vocab_size: int) -> tuple[dict[str, li
     return {split: bags(keyed.pop(split)) for split in list(keyed)}, vocabulary  # each split's keys freed once bagged
 
 
-def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validation: float, seed: int,
-            source: str, ngrams: int | None = None) -> Dataset:
+def prepare(
+    corpus: Corpus,
+    *,
+    name: str,
+    vocab_size: int,
+    maxlen: int,
+    validation: float,
+    seed: int,
+    source: str,
+    ngrams: int | None = None,
+) -> Dataset:
     """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train;
     with ``ngrams``, bags of n-gram ids instead of word sequences."""
     import keras
@@ -192,8 +210,11 @@ def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validati
         ids, vocabulary = bag_of_ngrams(corpus, ngrams, vocab_size)
         cut = float(np.mean([len(bag) > maxlen for bag in ids["train"]]))
         if cut > 0.01:
-            warnings.warn(f"{name}: {cut:.0%} of the training bags hold more than maxlen={maxlen} n-grams and lose "
-                          f"their rarest; raise dataset.maxlen to keep them", stacklevel=2)
+            warnings.warn(
+                f"{name}: {cut:.0%} of the training bags hold more than maxlen={maxlen} n-grams and lose "
+                f"their rarest; raise dataset.maxlen to keep them",
+                stacklevel=2,
+            )
 
     def pad(sequences: list[np.ndarray]) -> np.ndarray:
         clipped = [np.minimum(s, rare) for s in sequences]  # rarer words share the last id
@@ -205,14 +226,21 @@ def prepare(corpus: Corpus, *, name: str, vocab_size: int, maxlen: int, validati
     train, y_train = ids["train"], labels["train"]
     if validation:  # split the documents, then pad each part: no second copy of the padded array
         order = np.random.default_rng(seed).permutation(len(y_train))
-        cut = len(order) - int(round(len(order) * validation))
+        cut = len(order) - round(len(order) * validation)
         splits["validation"] = Split(pad([train[i] for i in order[cut:]]), y_train[order[cut:]])
         train, y_train = [train[i] for i in order[:cut]], y_train[order[:cut]]
     splits = {"train": Split(pad(train), y_train), **splits}
     if "test" in ids:
         splits["test"] = Split(pad(ids["test"]), labels["test"])
-    spec = TextSpec(name=name, task="binary" if len(corpus.classes) == 2 else "multiclass", vocab_size=vocab_size,
-                    maxlen=maxlen, vocabulary=vocabulary, classes=corpus.classes, ngrams=ngrams)
+    spec = TextSpec(
+        name=name,
+        task="binary" if len(corpus.classes) == 2 else "multiclass",
+        vocab_size=vocab_size,
+        maxlen=maxlen,
+        vocabulary=vocabulary,
+        classes=corpus.classes,
+        ngrams=ngrams,
+    )
     return Dataset(spec, splits, checksum=corpus.checksum, source=source, documents=corpus.documents)
 
 
@@ -256,10 +284,10 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:
             meta = json.loads(str(saved["meta"]))
-            ids = {s: np.split(saved[f"{s}_ids"], saved[f"{s}_offsets"]) for s in meta["splits"]}
-            free = ids.pop("unlabelled", [])
-            return Corpus(meta["words"], ids, {s: saved[f"{s}_labels"] for s in ids}, meta["classes"],
-                          meta["checksum"], free)
+            by_split = {s: np.split(saved[f"{s}_ids"], saved[f"{s}_offsets"]) for s in meta["splits"]}
+            unlabelled_ids = by_split.pop("unlabelled", [])
+            labels = {s: saved[f"{s}_labels"] for s in by_split}
+            return Corpus(meta["words"], by_split, labels, meta["classes"], meta["checksum"], unlabelled_ids)
     # Each document is kept as ids in order of first sight (not as lists of strings: 100,000
     # reviews of Python strings take gigabytes); the ids are re-ranked by frequency at the end.
     seen: dict[str, int] = {}
@@ -271,16 +299,18 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
         for split, label, raw in _documents(path):
             digest.update(raw)
             tokens = tokenize(raw.decode("utf-8", errors="replace"))
-            ids = np.fromiter((seen.setdefault(w, len(seen)) for w in tokens), dtype=np.int32, count=len(tokens))
+            doc = np.fromiter((seen.setdefault(w, len(seen)) for w in tokens), dtype=np.int32, count=len(tokens))
             advance(1)
             if label in unlabelled:
-                free.append(ids)
+                free.append(doc)
                 continue
-            docs.setdefault(split, []).append(ids)
+            docs.setdefault(split, []).append(doc)
             names.setdefault(split, []).append(label)
     if "train" not in docs:
-        raise ZooError(f"{path}: no train/<class>/*.txt documents found; expected train/ and test/ folders "
-                       f"with one sub-folder of .txt files per class")
+        raise ZooError(
+            f"{path}: no train/<class>/*.txt documents found; expected train/ and test/ folders "
+            f"with one sub-folder of .txt files per class"
+        )
     classes = sorted(set(names["train"]))
     unknown = sorted(set(names.get("test", [])) - set(classes))
     if unknown:
@@ -314,8 +344,16 @@ def _save_corpus(cache: Path, corpus: Corpus) -> None:
     from zoo.runs import atomic_path
 
     sequences_by_split = {**corpus.ids, "unlabelled": corpus.unlabelled}
-    arrays: dict[str, Any] = {"meta": json.dumps({"words": corpus.words, "classes": corpus.classes,
-                                                  "checksum": corpus.checksum, "splits": list(sequences_by_split)})}
+    arrays: dict[str, Any] = {
+        "meta": json.dumps(
+            {
+                "words": corpus.words,
+                "classes": corpus.classes,
+                "checksum": corpus.checksum,
+                "splits": list(sequences_by_split),
+            }
+        )
+    }
     for split, sequences in sequences_by_split.items():
         arrays[f"{split}_ids"] = np.concatenate(sequences) if sequences else np.zeros(0, "int32")
         arrays[f"{split}_offsets"] = np.cumsum([len(s) for s in sequences])[:-1]
@@ -329,8 +367,15 @@ def _save_corpus(cache: Path, corpus: Corpus) -> None:
         pass  # the cache only saves time; without it the corpus is read again next time
 
 
-def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
-                seed: int = 0, ngrams: int | None = None) -> Dataset:
+def text_folder(
+    *,
+    path: str,
+    vocab_size: int = 5000,
+    maxlen: int = 500,
+    validation: float = 0.0,
+    seed: int = 0,
+    ngrams: int | None = None,
+) -> Dataset:
     """Any labelled text corpus laid out as ``{train,test}/<class>/*.txt``, in a folder or a .tar.gz.
 
     Args:
@@ -344,17 +389,29 @@ def text_folder(*, path: str, vocab_size: int = 5000, maxlen: int = 500, validat
     source = Path(path).expanduser()
     if not source.exists():
         raise ZooError(f"dataset.path {path!r} does not exist; give a folder or .tar.gz with train/ and test/")
-    return prepare(read_corpus(source), name="text-folder", vocab_size=vocab_size, maxlen=maxlen,
-                   validation=validation, seed=seed, source=str(source), ngrams=ngrams)
+    return prepare(
+        read_corpus(source),
+        name="text-folder",
+        vocab_size=vocab_size,
+        maxlen=maxlen,
+        validation=validation,
+        seed=seed,
+        source=str(source),
+        ngrams=ngrams,
+    )
 
 
 # -- IMDB -------------------------------------------------------------------------------------------
 
 KERAS_FILES = {
-    "imdb.npz": ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz",
-                 "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"),
-    "imdb_word_index.json": ("https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json",
-                             "027313fe9a320280f3bf0fac5baf58c4a683cf39a7ed9c3d3d3912bde4284cf6"),
+    "imdb.npz": (
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz",
+        "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
+    ),
+    "imdb_word_index.json": (
+        "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json",
+        "027313fe9a320280f3bf0fac5baf58c4a683cf39a7ed9c3d3d3912bde4284cf6",
+    ),
 }
 RAW_NAMES = ("aclImdb_v1.tar.gz", "aclImdb")
 
@@ -366,8 +423,10 @@ def _keras_imdb(folder: Path) -> Corpus:
         raise ZooError(f"{folder}: imdb.npz needs imdb_word_index.json beside it")
     try:
         with np.load(npz, allow_pickle=True) as f:  # the Keras file stores ragged lists as object arrays
-            ids = {"train": [np.asarray(s, "int32") for s in f["x_train"]],
-                   "test": [np.asarray(s, "int32") for s in f["x_test"]]}
+            ids = {
+                "train": [np.asarray(s, "int32") for s in f["x_train"]],
+                "test": [np.asarray(s, "int32") for s in f["x_test"]],
+            }
             labels = {"train": np.asarray(f["y_train"], "int32"), "test": np.asarray(f["y_test"], "int32")}
         index = json.loads(index_file.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError, EOFError) as exc:
@@ -383,8 +442,10 @@ def locate_imdb(path: str | None) -> Path:
         if candidate.exists():
             return candidate
     if path:
-        raise ZooError(f"dataset.path {path!r} does not exist; give a folder with imdb.npz and "
-                       f"imdb_word_index.json, or the aclImdb folder or aclImdb_v1.tar.gz")
+        raise ZooError(
+            f"dataset.path {path!r} does not exist; give a folder with imdb.npz and "
+            f"imdb_word_index.json, or the aclImdb folder or aclImdb_v1.tar.gz"
+        )
     import keras
 
     home = data_home() / "imdb"
@@ -392,14 +453,23 @@ def locate_imdb(path: str | None) -> Path:
         for name, (url, sha256) in KERAS_FILES.items():
             keras.utils.get_file(name, url, file_hash=sha256, cache_dir=str(data_home()), cache_subdir="imdb")
     except Exception as exc:  # offline, or a checksum mismatch
-        raise ZooError(f"IMDB is not on this machine and could not be downloaded ({exc}); put imdb.npz and "
-                       f"imdb_word_index.json (from {KERAS_FILES['imdb.npz'][0].rsplit('/', 1)[0]}/), or "
-                       f"aclImdb_v1.tar.gz, in {home}/, or set dataset.path") from None
+        raise ZooError(
+            f"IMDB is not on this machine and could not be downloaded ({exc}); put imdb.npz and "
+            f"imdb_word_index.json (from {KERAS_FILES['imdb.npz'][0].rsplit('/', 1)[0]}/), or "
+            f"aclImdb_v1.tar.gz, in {home}/, or set dataset.path"
+        ) from None
     return home
 
 
-def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, validation: float = 0.0,
-         seed: int = 0, ngrams: int | None = None) -> Dataset:
+def imdb(
+    *,
+    path: str | None = None,
+    vocab_size: int = 5000,
+    maxlen: int = 500,
+    validation: float = 0.0,
+    seed: int = 0,
+    ngrams: int | None = None,
+) -> Dataset:
     """IMDB movie reviews, positive or negative: 25,000 to train and 25,000 to test.
 
     Reads the Keras files (``imdb.npz`` + ``imdb_word_index.json``) when present, else the raw
@@ -422,10 +492,19 @@ def imdb(*, path: str | None = None, vocab_size: int = 5000, maxlen: int = 500, 
     else:
         raw = next((source / n for n in RAW_NAMES if (source / n).exists()), source) if source.is_dir() else source
         if raw.is_dir() and not (raw / "train").exists():
-            raise ZooError(f"{source}: no IMDB data found; expected imdb.npz + imdb_word_index.json, "
-                           f"aclImdb_v1.tar.gz, or an aclImdb folder")
+            raise ZooError(
+                f"{source}: no IMDB data found; expected imdb.npz + imdb_word_index.json, "
+                f"aclImdb_v1.tar.gz, or an aclImdb folder"
+            )
         corpus = read_corpus(raw)
         source = raw
-    return prepare(corpus, name="imdb", vocab_size=vocab_size, maxlen=maxlen, validation=validation, seed=seed,
-                   source=str(source), ngrams=ngrams)
-
+    return prepare(
+        corpus,
+        name="imdb",
+        vocab_size=vocab_size,
+        maxlen=maxlen,
+        validation=validation,
+        seed=seed,
+        source=str(source),
+        ngrams=ngrams,
+    )

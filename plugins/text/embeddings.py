@@ -24,7 +24,7 @@ import numpy as np
 from zoo.console import progress
 from zoo.errors import ZooError
 from zoo.runs import atomic_path
-from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home
+from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home, sha256_of
 
 CHUNK = 1 << 24  # bytes read at a time
 BLOCK = 1 << 20  # bytes of text parsed at a time
@@ -94,8 +94,10 @@ def _bad_line(path: Path, first: int, rests: list[bytes], dim: int) -> ZooError:
         except ValueError:
             ok = False
         if not ok:
-            return ZooError(f"{path}:{first + offset}: expected a word and {dim} numbers, "
-                            f"found {rest[:60].decode('utf-8', 'replace')!r}...")
+            return ZooError(
+                f"{path}:{first + offset}: expected a word and {dim} numbers, "
+                f"found {rest[:60].decode('utf-8', 'replace')!r}..."
+            )
     return ZooError(f"{path}: unreadable vectors near line {first}")
 
 
@@ -105,8 +107,16 @@ def _canonical_rows(block: bytes, lines: list[bytes], dim: int) -> np.ndarray | 
     if b"\r" in block or any(line.count(b" ") != dim for line in lines):
         return None
     try:  # latin-1 decodes any byte: the words are not read here
-        values = np.loadtxt(io.BytesIO(block), dtype=np.float32, delimiter=" ", usecols=range(1, dim + 1),
-                            comments=None, quotechar=None, encoding="latin-1", ndmin=2)
+        values = np.loadtxt(
+            io.BytesIO(block),
+            dtype=np.float32,
+            delimiter=" ",
+            usecols=range(1, dim + 1),
+            comments=None,
+            quotechar=None,
+            encoding="latin-1",
+            ndmin=2,
+        )
     except ValueError:
         return None
     return values if values.shape == (len(lines), dim) and np.isfinite(values).all() else None
@@ -117,8 +127,9 @@ def _tolerant_rows(path: Path, first: int, lines: list[bytes], dim: int) -> tupl
     numbers is an error naming it."""
     pairs = [line.rstrip(b"\r").split(b" ", 1) for line in lines if line.strip()]
     if any(len(p) != 2 for p in pairs):
-        raise ZooError(f"{path}:{first + next(i for i, p in enumerate(pairs) if len(p) != 2)}: "
-                       f"expected a word and its numbers")
+        raise ZooError(
+            f"{path}:{first + next(i for i, p in enumerate(pairs) if len(p) != 2)}: expected a word and its numbers"
+        )
     rests = [p[1] for p in pairs]
     if any(len(rest.split()) != dim for rest in rests):
         raise _bad_line(path, first, rests, dim)
@@ -137,9 +148,14 @@ def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
     """Parse ``path`` chunk by chunk, appending float32 rows to ``cache/vectors.f32``."""
     words: list[str] = []
     dim = 0
-    with atomic_path(cache / "vectors.f32") as tmp, open(tmp, "wb") as out, \
-            progress(f"parsing {path.name} (once; later loads are memory-mapped), bytes",
-                     total=None if path.suffix == ".gz" else path.stat().st_size) as advance:
+    with (
+        atomic_path(cache / "vectors.f32") as tmp,
+        open(tmp, "wb") as out,
+        progress(
+            f"parsing {path.name} (once; later loads are memory-mapped), bytes",
+            total=None if path.suffix == ".gz" else path.stat().st_size,
+        ) as advance,
+    ):
         for first, block in _blocks(path):
             lines = block.split(b"\n")
             if not dim:
@@ -191,19 +207,33 @@ def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50, sc
         found = [home / f"glove.6B.{dim}d.txt{suffix}" for suffix in ("", ".gz")]
         found = [p for p in found if p.exists()]
         if not found:
-            raise ZooError(f"GloVe {dim}d is not on this machine; put glove.6B.{dim}d.txt (or .txt.gz, from "
-                           f"https://nlp.stanford.edu/data/glove.6B.zip) in {home}/, or set embedding.path")
+            raise ZooError(
+                f"GloVe {dim}d is not on this machine; put glove.6B.{dim}d.txt (or .txt.gz, from "
+                f"https://nlp.stanford.edu/data/glove.6B.zip) in {home}/, or set embedding.path"
+            )
         path = str(found[0])
     vectors = load_glove(path)
     if vectors.vectors.shape[1] != dim:
-        raise ZooError(f"embedding.dim is {dim} but {path} holds {vectors.vectors.shape[1]}-dimensional vectors; "
-                       f"set embedding.dim={vectors.vectors.shape[1]} or give a {dim}d file")
+        raise ZooError(
+            f"embedding.dim is {dim} but {path} holds {vectors.vectors.shape[1]}-dimensional vectors; "
+            f"set embedding.dim={vectors.vectors.shape[1]} or give a {dim}d file"
+        )
     vectors.scale = scale
     return vectors
 
 
-def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100, window: int = 5, epochs: int = 5,
-             min_count: int = 2, workers: int = 1, seed: int = 0, scale: float = 1.0) -> Vectors:
+def word2vec(
+    dataset: Dataset | None,
+    *,
+    path: str | None = None,
+    dim: int = 100,
+    window: int = 5,
+    epochs: int = 5,
+    min_count: int = 2,
+    workers: int = 1,
+    seed: int = 0,
+    scale: float = 1.0,
+) -> Vectors:
     """word2vec vectors through gensim: loaded from a file, or trained on the dataset's own text.
 
     Args:
@@ -230,8 +260,10 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
         except (OSError, ValueError, EOFError, UnicodeDecodeError) as exc:
             raise ZooError(f"{file}: cannot load word2vec vectors ({exc})") from None
         if keyed.vector_size != dim:
-            raise ZooError(f"embedding.dim is {dim} but {file} holds {keyed.vector_size}-dimensional vectors; "
-                           f"set embedding.dim={keyed.vector_size}")
+            raise ZooError(
+                f"embedding.dim is {dim} but {file} holds {keyed.vector_size}-dimensional vectors; "
+                f"set embedding.dim={keyed.vector_size}"
+            )
         checksum = hashlib.sha256(f"{file.name}|{file.stat().st_size}".encode()).hexdigest()
         return Vectors(list(keyed.index_to_key), np.asarray(keyed.vectors), checksum=checksum, scale=scale)
     if dataset is None or dataset.documents is None:
@@ -239,11 +271,17 @@ def word2vec(dataset: Dataset | None, *, path: str | None = None, dim: int = 100
         raise ZooError(f"dataset {name!r} has no text to train word2vec on; give embedding.path")
     documents = list(dataset.documents())
     with progress(f"training word2vec on {len(documents):,} documents, {epochs} epochs"):
-        model = Word2Vec(sentences=documents, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
-                         seed=seed, workers=workers)
-    checksum = hashlib.sha256(f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}".encode())
-    return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=checksum.hexdigest(),
-                   scale=scale)
+        model = Word2Vec(
+            sentences=documents,
+            vector_size=dim,
+            window=window,
+            epochs=epochs,
+            min_count=min_count,
+            seed=seed,
+            workers=workers,
+        )
+    settings = f"word2vec|{dataset.checksum}|{dim}|{window}|{epochs}|{min_count}|{seed}"
+    return Vectors(list(model.wv.index_to_key), np.asarray(model.wv.vectors), checksum=sha256_of(settings), scale=scale)
 
 
 def nb_ratios(dataset: Dataset | None, *, alpha: float = 1.0) -> EmbeddingMatrix:
@@ -265,8 +303,9 @@ def nb_ratios(dataset: Dataset | None, *, alpha: float = 1.0) -> EmbeddingMatrix
     x, y = np.asarray(train.x), np.asarray(train.y).ravel()
     present = np.sort(x, axis=1)
     present[:, 1:][present[:, 1:] == present[:, :-1]] = 0  # each id counts once per text: binarized counts
-    texts_holding = [np.bincount(present[y == label].ravel(), minlength=spec.vocab_size)[1: spec.vocab_size]
-                     for label in (1, 0)]  # ids 1 and up: padding is not a word
+    texts_holding = [
+        np.bincount(present[y == label].ravel(), minlength=spec.vocab_size)[1 : spec.vocab_size] for label in (1, 0)
+    ]  # ids 1 and up: padding is not a word
     p, q = ((c + alpha) / (c + alpha).sum() for c in texts_holding)
     ratios = np.zeros((spec.vocab_size, 1), np.float32)  # row 0, padding, stays zero
     ratios[1:, 0] = np.log(p / q)

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from zoo_plugins.text.data import TextSpec
-
 from zoo.specs import EmbeddingMatrix
+from zoo_plugins.text.data import TextSpec
 
 if TYPE_CHECKING:
     import keras
@@ -34,8 +33,10 @@ def _embedding(spec: TextSpec, embedding: EmbeddingMatrix | None, size: int, tra
             raise ValueError(f"embedding_dim must be at least 1. Received: embedding_dim={size}")
         return layers.Embedding(spec.vocab_size, size, trainable=trainable, name="embedding")
     if embedding.input_dim != spec.vocab_size:
-        raise ValueError(f"the embedding matrix has {embedding.input_dim} rows but the dataset has "
-                         f"{spec.vocab_size} word ids. Received: embedding.input_dim={embedding.input_dim}")
+        raise ValueError(
+            f"the embedding matrix has {embedding.input_dim} rows but the dataset has "
+            f"{spec.vocab_size} word ids. Received: embedding.input_dim={embedding.input_dim}"
+        )
     return layers.Embedding(spec.vocab_size, embedding.output_dim, trainable=trainable, name="embedding")
 
 
@@ -47,8 +48,9 @@ def _word_dropout(x: keras.KerasTensor, rate: float, maxlen: int) -> keras.Keras
     return layers.Dropout(rate, noise_shape=(None, maxlen, 1), name="word_dropout")(x) if rate else x
 
 
-def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, embedding: EmbeddingMatrix | None,
-            name: str) -> keras.Model:
+def _finish(
+    inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, embedding: EmbeddingMatrix | None, name: str
+) -> keras.Model:
     """The output layer for the spec's classes, and the provider's vectors loaded into ``embedding``."""
     from keras import Model, layers
 
@@ -62,9 +64,17 @@ def _finish(inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, emb
     return model
 
 
-def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
-               hidden: int = 100, embedding_dropout: float = 0.0, dropout: float = 0.7,
-               trainable_embedding: bool = True, word_dropout: float = 0.0) -> keras.Model:
+def text_dense(
+    spec: TextSpec,
+    embedding: EmbeddingMatrix | None = None,
+    *,
+    embedding_dim: int = 32,
+    hidden: int = 100,
+    embedding_dropout: float = 0.0,
+    dropout: float = 0.7,
+    trainable_embedding: bool = True,
+    word_dropout: float = 0.0,
+) -> keras.Model:
     """Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).
 
     Args:
@@ -91,10 +101,20 @@ def text_dense(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embe
     return _finish(words, x, spec, embedding, "text_dense")
 
 
-def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 32,
-             filters: int = 64, kernel_size: int = 5, hidden: int = 100, embedding_dropout: float = 0.2,
-             conv_dropout: float = 0.2, dropout: float = 0.7, trainable_embedding: bool = True,
-             word_dropout: float = 0.0) -> keras.Model:
+def text_cnn(
+    spec: TextSpec,
+    embedding: EmbeddingMatrix | None = None,
+    *,
+    embedding_dim: int = 32,
+    filters: int = 64,
+    kernel_size: int = 5,
+    hidden: int = 100,
+    embedding_dropout: float = 0.2,
+    conv_dropout: float = 0.2,
+    dropout: float = 0.7,
+    trainable_embedding: bool = True,
+    word_dropout: float = 0.0,
+) -> keras.Model:
     """Embedding -> Dropout -> Conv1D -> Dropout -> MaxPooling1D -> Flatten -> Dense -> Dropout -> output.
 
     Args:
@@ -108,11 +128,14 @@ def text_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedd
         trainable_embedding: Whether the embedding starts trainable.
         word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
     """
-    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout,
-                 word_dropout=word_dropout)
+    _check_rates(
+        embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout, word_dropout=word_dropout
+    )
     if filters < 1 or kernel_size < 1 or hidden < 1:
-        raise ValueError(f"filters, kernel_size and hidden must be at least 1. Received: filters={filters}, "
-                         f"kernel_size={kernel_size}, hidden={hidden}")
+        raise ValueError(
+            f"filters, kernel_size and hidden must be at least 1. Received: filters={filters}, "
+            f"kernel_size={kernel_size}, hidden={hidden}"
+        )
     from keras import Input, layers
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
@@ -142,10 +165,20 @@ def multi_conv(maxlen: int, width: int, kernel_sizes: Sequence[int], filters: in
     return Model(embedded, joined, name="multi_conv")
 
 
-def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, embedding_dim: int = 50,
-                   kernel_sizes: tuple[int, ...] = (3, 4, 5), filters: int = 64, hidden: int = 100,
-                   embedding_dropout: float = 0.2, conv_dropout: float = 0.5, dropout: float = 0.7,
-                   trainable_embedding: bool = True, word_dropout: float = 0.0) -> keras.Model:
+def text_multi_cnn(
+    spec: TextSpec,
+    embedding: EmbeddingMatrix | None = None,
+    *,
+    embedding_dim: int = 50,
+    kernel_sizes: tuple[int, ...] = (3, 4, 5),
+    filters: int = 64,
+    hidden: int = 100,
+    embedding_dropout: float = 0.2,
+    conv_dropout: float = 0.5,
+    dropout: float = 0.7,
+    trainable_embedding: bool = True,
+    word_dropout: float = 0.0,
+) -> keras.Model:
     """Embedding -> Dropout -> multi_conv (a nested model of parallel convolutions) -> Dropout ->
     Dense -> Dropout -> output (the lesson's multi-size CNN).
 
@@ -160,8 +193,9 @@ def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, 
         trainable_embedding: Whether the embedding starts trainable.
         word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
     """
-    _check_rates(embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout,
-                 word_dropout=word_dropout)
+    _check_rates(
+        embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout, word_dropout=word_dropout
+    )
     if not kernel_sizes or min(kernel_sizes) < 1:
         raise ValueError(f"kernel_sizes must be positive widths. Received: kernel_sizes={kernel_sizes}")
     if filters < 1 or hidden < 1:
@@ -180,8 +214,14 @@ def text_multi_cnn(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, 
     return _finish(words, x, spec, embedding, "text_multi_cnn")
 
 
-def text_nb_logistic(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *, weight_init: float = 0.4,
-                     weight_spread: float = 0.1, ratio_scale: float = 20.0) -> keras.Model:
+def text_nb_logistic(
+    spec: TextSpec,
+    embedding: EmbeddingMatrix | None = None,
+    *,
+    weight_init: float = 0.4,
+    weight_spread: float = 0.1,
+    ratio_scale: float = 20.0,
+) -> keras.Model:
     """Logistic regression over a bag of n-grams, each weight scaled by the n-gram's naive-Bayes
     log-count ratio from the ``nb-ratios`` embedding (NBSVM, Wang & Manning 2012, fitted by
     gradient descent as in fast.ai's "NBSVM++").
@@ -197,14 +237,20 @@ def text_nb_logistic(spec: TextSpec, embedding: EmbeddingMatrix | None = None, *
         ratio_scale: Divides the ratios; larger values make each step move the logit less.
     """
     if spec.task != "binary":
-        raise ValueError(f"text-nb-logistic classifies two classes; the dataset has {len(spec.classes)}. "
-                         f"Received: spec.classes={spec.classes}")
+        raise ValueError(
+            f"text-nb-logistic classifies two classes; the dataset has {len(spec.classes)}. "
+            f"Received: spec.classes={spec.classes}"
+        )
     if weight_spread < 0 or ratio_scale <= 0:
-        raise ValueError(f"weight_spread must be >= 0 and ratio_scale > 0. Received: weight_spread={weight_spread}, "
-                         f"ratio_scale={ratio_scale}")
+        raise ValueError(
+            f"weight_spread must be >= 0 and ratio_scale > 0. Received: weight_spread={weight_spread}, "
+            f"ratio_scale={ratio_scale}"
+        )
     if embedding is not None and embedding.weights.shape != (spec.vocab_size, 1):
-        raise ValueError(f"text-nb-logistic needs one ratio per id, shape ({spec.vocab_size}, 1) (the nb-ratios "
-                         f"embedding). Received: embedding of shape {embedding.weights.shape}")
+        raise ValueError(
+            f"text-nb-logistic needs one ratio per id, shape ({spec.vocab_size}, 1) (the nb-ratios "
+            f"embedding). Received: embedding of shape {embedding.weights.shape}"
+        )
     import numpy as np
     from keras import Input, Model, initializers, layers
 

@@ -7,26 +7,38 @@ from zoo import hookimpl
 
 @hookimpl
 def register_models(register):
-    register("example-mlp", "zoo_example.models:mlp", tags=["example", "tabular"], tiny={"hidden": 4},
-             summary="EXAMPLE plugin: a dense classifier over feature vectors.")
+    register(
+        "example-mlp",
+        "zoo_example.models:mlp",
+        tags=["example", "tabular"],
+        tiny={"hidden": 4},
+        summary="EXAMPLE plugin: a dense classifier over feature vectors.",
+    )
 
 
 @hookimpl
 def register_datasets(register):
-    register("example-blobs", "zoo_example.data:blobs", tags=["example", "synthetic", "tabular"],
-             aliases=["blobs"], summary="EXAMPLE plugin: SYNTHETIC Gaussian blobs, one per class.")
+    register(
+        "example-blobs",
+        "zoo_example.data:blobs",
+        tags=["example", "synthetic", "tabular"],
+        aliases=["blobs"],
+        summary="EXAMPLE plugin: SYNTHETIC Gaussian blobs, one per class.",
+    )
 
 
 @hookimpl
 def register_recipes(register):
-    register("example-blobs-mlp", {
-        "summary": "EXAMPLE plugin: the MLP on synthetic blobs.",
-        "tags": ["example"],
-        "dataset": {"use": "example-blobs", "n_classes": 3},
-        "model": {"use": "example-mlp", "hidden": 16},
-        "train": {"optimizer": {"use": "adam", "learning_rate": 0.01}, "batch_size": 32,
-                  "stages": [{"epochs": 3}]},
-    })
+    register(
+        "example-blobs-mlp",
+        {
+            "summary": "EXAMPLE plugin: the MLP on synthetic blobs.",
+            "tags": ["example"],
+            "dataset": {"use": "example-blobs", "n_classes": 3},
+            "model": {"use": "example-mlp", "hidden": 16},
+            "train": {"optimizer": {"use": "adam", "learning_rate": 0.01}, "batch_size": 32, "stages": [{"epochs": 3}]},
+        },
+    )
 
 
 @hookimpl

@@ -24,8 +24,15 @@ class BlobsSpec(DatasetSpec):
         return np.random.default_rng(seed).normal(size=(n, self.n_features)).astype("float32")
 
 
-def blobs(*, n_samples: int = 600, n_features: int = 4, n_classes: int = 2, spread: float = 0.5,
-          validation: float = 0.25, seed: int = 0) -> Dataset:
+def blobs(
+    *,
+    n_samples: int = 600,
+    n_features: int = 4,
+    n_classes: int = 2,
+    spread: float = 0.5,
+    validation: float = 0.25,
+    seed: int = 0,
+) -> Dataset:
     """SYNTHETIC Gaussian blobs: one cluster per class around a random centre.
 
     Args:
@@ -43,8 +50,9 @@ def blobs(*, n_samples: int = 600, n_features: int = 4, n_classes: int = 2, spre
     y = rng.integers(0, n_classes, n_samples)
     x = (centres[y] + rng.normal(0, spread, (n_samples, n_features))).astype("float32")
     cut = int(n_samples * (1 - validation))
-    spec = BlobsSpec(name="example-blobs", task="multiclass", synthetic=True,
-                     n_features=n_features, n_classes=n_classes)
+    spec = BlobsSpec(
+        name="example-blobs", task="multiclass", synthetic=True, n_features=n_features, n_classes=n_classes
+    )
     splits = {"train": Split(x[:cut], y[:cut])}
     if cut < n_samples:
         splits["validation"] = Split(x[cut:], y[cut:])
