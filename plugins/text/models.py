@@ -9,8 +9,10 @@ builders so that listing and validating recipes stays free of TensorFlow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from zoo.specs import EmbeddingMatrix
 from zoo_plugins.text.data import TextSpec
@@ -19,18 +21,105 @@ if TYPE_CHECKING:
     import keras
 
 
-def _check_rates(**rates: float) -> None:
-    for name, rate in rates.items():
-        if not 0 <= rate < 1:
-            raise ValueError(f"{name} must be in [0, 1). Received: {name}={rate}")
+# -- the lesson's three classifiers: one builder, and a table of variants -------------------------
+#
+#   words -> embedding -> [word_dropout] -> [embedding_dropout] -> FEATURES -> hidden -> [hidden_dropout] -> output
+#
+# The variants differ only in FEATURES and in their defaults, so they are data (as timm's vgg.py
+# has its configurations): each public builder is made from its row of VARIANTS, with a real
+# signature (a recipe's parameters are checked against it) and a docstring built from OPTIONS.
+# A dropout of rate 0 adds no layer (and so draws nothing from the random seed).
+
+
+@dataclass(frozen=True)
+class Option:
+    """One parameter the text classifiers take: its type and what it does."""
+
+    type: Any
+    doc: str
+
+
+OPTIONS = {
+    "embedding_dim": Option(int, "Width of a random embedding (a provider's matrix sets its own)."),
+    "filters": Option(int, "Convolution filters (per branch with several kernel sizes)."),
+    "kernel_size": Option(int, "Convolution width in words."),
+    "kernel_sizes": Option(tuple[int, ...], "Widths of the parallel convolutions, one branch each."),
+    "hidden": Option(int, "Units of the hidden dense layer."),
+    "embedding_dropout": Option(float, "Dropout on the embedded words."),
+    "conv_dropout": Option(float, "Dropout on the convolutions' output."),
+    "dropout": Option(float, "Dropout after the hidden layer."),
+    "trainable_embedding": Option(bool, "Whether the embedding starts trainable."),
+    "word_dropout": Option(float, "Fraction of words dropped whole, before ``embedding_dropout``."),
+}
+RATES = ("embedding_dropout", "conv_dropout", "dropout", "word_dropout")
+SIZES = ("embedding_dim", "filters", "kernel_size", "hidden")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A row of the table: the feature extractor between the embedding and the hidden layer."""
+
+    summary: str
+    features: str  # "flatten", "one_conv" or "parallel_convs"
+    defaults: dict[str, Any]
+
+
+_COMMON = {"hidden": 100, "dropout": 0.7, "trainable_embedding": True, "word_dropout": 0.0}
+VARIANTS = {
+    "text_dense": Variant(
+        "Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).",
+        "flatten",
+        {"embedding_dim": 32, "embedding_dropout": 0.0, **_COMMON},
+    ),
+    "text_cnn": Variant(
+        "Embedding -> Dropout -> Conv1D -> Dropout -> MaxPooling1D -> Flatten -> Dense -> Dropout -> output.",
+        "one_conv",
+        {
+            "embedding_dim": 32,
+            "filters": 64,
+            "kernel_size": 5,
+            "embedding_dropout": 0.2,
+            "conv_dropout": 0.2,
+            **_COMMON,
+        },
+    ),
+    "text_multi_cnn": Variant(
+        "Embedding -> Dropout -> multi_conv (a nested model of parallel convolutions) -> Dropout -> Dense -> "
+        "Dropout -> output (the lesson's multi-size CNN).",
+        "parallel_convs",
+        {
+            "embedding_dim": 50,
+            "kernel_sizes": (3, 4, 5),
+            "filters": 64,
+            "embedding_dropout": 0.2,
+            "conv_dropout": 0.5,
+            **_COMMON,
+        },
+    ),
+}
+
+
+def _check(params: dict[str, Any]) -> None:
+    for name in RATES:
+        if name in params and not 0 <= params[name] < 1:
+            raise ValueError(f"{name} must be in [0, 1). Received: {name}={params[name]}")
+    for name in SIZES:
+        if name in params and params[name] < 1:
+            raise ValueError(f"{name} must be at least 1. Received: {name}={params[name]}")
+    if "kernel_sizes" in params and (not params["kernel_sizes"] or min(params["kernel_sizes"]) < 1):
+        raise ValueError(f"kernel_sizes must be positive widths. Received: kernel_sizes={params['kernel_sizes']}")
+
+
+def _dropout(x: keras.KerasTensor, rate: float, name: str, **kwargs: Any) -> keras.KerasTensor:
+    from keras import layers
+
+    return layers.Dropout(rate, name=name, **kwargs)(x) if rate else x
 
 
 def _embedding(spec: TextSpec, embedding: EmbeddingMatrix | None, size: int, trainable: bool) -> keras.layers.Layer:
     from keras import layers
 
     if embedding is None:
-        if size < 1:
-            raise ValueError(f"embedding_dim must be at least 1. Received: embedding_dim={size}")
         return layers.Embedding(spec.vocab_size, size, trainable=trainable, name="embedding")
     if embedding.input_dim != spec.vocab_size:
         raise ValueError(
@@ -38,117 +127,6 @@ def _embedding(spec: TextSpec, embedding: EmbeddingMatrix | None, size: int, tra
             f"{spec.vocab_size} word ids. Received: embedding.input_dim={embedding.input_dim}"
         )
     return layers.Embedding(spec.vocab_size, embedding.output_dim, trainable=trainable, name="embedding")
-
-
-def _word_dropout(x: keras.KerasTensor, rate: float, maxlen: int) -> keras.KerasTensor:
-    """Drops whole words (every unit of a word's vector together), as Keras 1's ``Embedding(dropout=)``
-    did in the lesson; 0 adds no layer."""
-    from keras import layers
-
-    return layers.Dropout(rate, noise_shape=(None, maxlen, 1), name="word_dropout")(x) if rate else x
-
-
-def _finish(
-    inputs: keras.KerasTensor, x: keras.KerasTensor, spec: TextSpec, embedding: EmbeddingMatrix | None, name: str
-) -> keras.Model:
-    """The output layer for the spec's classes, and the provider's vectors loaded into ``embedding``."""
-    from keras import Model, layers
-
-    if spec.task == "binary":
-        outputs = layers.Dense(1, activation="sigmoid", name="output")(x)
-    else:
-        outputs = layers.Dense(len(spec.classes), activation="softmax", name="output")(x)
-    model = Model(inputs, outputs, name=name)
-    if embedding is not None:  # set after building: a Constant initializer would copy the matrix into the config
-        model.get_layer("embedding").set_weights([embedding.weights])
-    return model
-
-
-def text_dense(
-    spec: TextSpec,
-    embedding: EmbeddingMatrix | None = None,
-    *,
-    embedding_dim: int = 32,
-    hidden: int = 100,
-    embedding_dropout: float = 0.0,
-    dropout: float = 0.7,
-    trainable_embedding: bool = True,
-    word_dropout: float = 0.0,
-) -> keras.Model:
-    """Embedding -> Flatten -> Dense(relu) -> Dropout -> output (the lesson's single hidden layer).
-
-    Args:
-        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
-        hidden: Units of the hidden layer.
-        embedding_dropout: Dropout on the embedded words (0, the lesson's model, adds no layer).
-        dropout: Dropout after the hidden layer.
-        trainable_embedding: Whether the embedding starts trainable.
-        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
-    """
-    _check_rates(embedding_dropout=embedding_dropout, dropout=dropout, word_dropout=word_dropout)
-    if hidden < 1:
-        raise ValueError(f"hidden must be at least 1. Received: hidden={hidden}")
-    from keras import Input, layers
-
-    words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
-    x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)  # (batch, maxlen, dim)
-    x = _word_dropout(x, word_dropout, spec.maxlen)
-    if embedding_dropout:
-        x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
-    x = layers.Dropout(dropout, name="hidden_dropout")(x)
-    return _finish(words, x, spec, embedding, "text_dense")
-
-
-def text_cnn(
-    spec: TextSpec,
-    embedding: EmbeddingMatrix | None = None,
-    *,
-    embedding_dim: int = 32,
-    filters: int = 64,
-    kernel_size: int = 5,
-    hidden: int = 100,
-    embedding_dropout: float = 0.2,
-    conv_dropout: float = 0.2,
-    dropout: float = 0.7,
-    trainable_embedding: bool = True,
-    word_dropout: float = 0.0,
-) -> keras.Model:
-    """Embedding -> Dropout -> Conv1D -> Dropout -> MaxPooling1D -> Flatten -> Dense -> Dropout -> output.
-
-    Args:
-        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
-        filters: Convolution filters.
-        kernel_size: Convolution width in words.
-        hidden: Units of the dense layer.
-        embedding_dropout: Dropout on the embedded words.
-        conv_dropout: Dropout after the convolution.
-        dropout: Dropout after the dense layer.
-        trainable_embedding: Whether the embedding starts trainable.
-        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
-    """
-    _check_rates(
-        embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout, word_dropout=word_dropout
-    )
-    if filters < 1 or kernel_size < 1 or hidden < 1:
-        raise ValueError(
-            f"filters, kernel_size and hidden must be at least 1. Received: filters={filters}, "
-            f"kernel_size={kernel_size}, hidden={hidden}"
-        )
-    from keras import Input, layers
-
-    words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
-    x = _embedding(spec, embedding, embedding_dim, trainable_embedding)(words)
-    x = _word_dropout(x, word_dropout, spec.maxlen)
-    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
-    x = layers.Conv1D(filters, kernel_size, padding="same", activation="relu", name=f"conv_k{kernel_size}")(x)
-    x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
-    x = layers.MaxPooling1D(name="pool")(x)  # (batch, maxlen // 2, filters)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
-    x = layers.Dropout(dropout, name="hidden_dropout")(x)
-    return _finish(words, x, spec, embedding, "text_cnn")
 
 
 def multi_conv(maxlen: int, width: int, kernel_sizes: Sequence[int], filters: int) -> keras.Model:
@@ -165,53 +143,77 @@ def multi_conv(maxlen: int, width: int, kernel_sizes: Sequence[int], filters: in
     return Model(embedded, joined, name="multi_conv")
 
 
-def text_multi_cnn(
-    spec: TextSpec,
-    embedding: EmbeddingMatrix | None = None,
-    *,
-    embedding_dim: int = 50,
-    kernel_sizes: tuple[int, ...] = (3, 4, 5),
-    filters: int = 64,
-    hidden: int = 100,
-    embedding_dropout: float = 0.2,
-    conv_dropout: float = 0.5,
-    dropout: float = 0.7,
-    trainable_embedding: bool = True,
-    word_dropout: float = 0.0,
-) -> keras.Model:
-    """Embedding -> Dropout -> multi_conv (a nested model of parallel convolutions) -> Dropout ->
-    Dense -> Dropout -> output (the lesson's multi-size CNN).
+def _features(kind: str, x: keras.KerasTensor, spec: TextSpec, width: int, p: dict[str, Any]) -> keras.KerasTensor:
+    from keras import layers
 
-    Args:
-        embedding_dim: Width of a random embedding (a provider's matrix sets its own).
-        kernel_sizes: Widths of the parallel convolutions, one branch each.
-        filters: Filters per branch.
-        hidden: Units of the dense layer.
-        embedding_dropout: Dropout on the embedded words.
-        conv_dropout: Dropout on the concatenated branches.
-        dropout: Dropout after the dense layer.
-        trainable_embedding: Whether the embedding starts trainable.
-        word_dropout: Fraction of words dropped whole, before ``embedding_dropout``.
-    """
-    _check_rates(
-        embedding_dropout=embedding_dropout, conv_dropout=conv_dropout, dropout=dropout, word_dropout=word_dropout
-    )
-    if not kernel_sizes or min(kernel_sizes) < 1:
-        raise ValueError(f"kernel_sizes must be positive widths. Received: kernel_sizes={kernel_sizes}")
-    if filters < 1 or hidden < 1:
-        raise ValueError(f"filters and hidden must be at least 1. Received: filters={filters}, hidden={hidden}")
-    from keras import Input, layers
+    if kind == "one_conv":
+        name = f"conv_k{p['kernel_size']}"
+        x = layers.Conv1D(p["filters"], p["kernel_size"], padding="same", activation="relu", name=name)(x)
+        x = _dropout(x, p["conv_dropout"], "conv_dropout")
+        x = layers.MaxPooling1D(name="pool")(x)  # (batch, maxlen // 2, filters)
+    elif kind == "parallel_convs":
+        x = multi_conv(spec.maxlen, width, p["kernel_sizes"], p["filters"])(x)  # (batch, branches * ...)
+        return _dropout(x, p["conv_dropout"], "conv_dropout")
+    return layers.Flatten(name="flatten")(x)
+
+
+def text_classifier(
+    variant: str, spec: TextSpec, embedding: EmbeddingMatrix | None = None, **params: Any
+) -> keras.Model:
+    """The variant of VARIANTS with ``params`` over its defaults (what each public builder calls)."""
+    row = VARIANTS[variant]
+    unknown = sorted(set(params) - set(row.defaults))
+    if unknown:
+        raise TypeError(f"{variant}() got unexpected keyword arguments {unknown}")
+    p = {**row.defaults, **params}
+    _check(p)
+    from keras import Input, Model, layers
 
     words = Input(shape=(spec.maxlen,), dtype="int32", name="words")
-    embed = _embedding(spec, embedding, embedding_dim, trainable_embedding)
-    x = _word_dropout(embed(words), word_dropout, spec.maxlen)
-    x = layers.Dropout(embedding_dropout, name="embedding_dropout")(x)
-    width = embedding.output_dim if embedding is not None else embedding_dim
-    x = multi_conv(spec.maxlen, width, kernel_sizes, filters)(x)  # (batch, len(kernel_sizes) * ...)
-    x = layers.Dropout(conv_dropout, name="conv_dropout")(x)
-    x = layers.Dense(hidden, activation="relu", name="hidden")(x)
-    x = layers.Dropout(dropout, name="hidden_dropout")(x)
-    return _finish(words, x, spec, embedding, "text_multi_cnn")
+    x = _embedding(spec, embedding, p["embedding_dim"], p["trainable_embedding"])(words)  # (batch, maxlen, width)
+    x = _dropout(x, p["word_dropout"], "word_dropout", noise_shape=(None, spec.maxlen, 1))  # whole words
+    x = _dropout(x, p["embedding_dropout"], "embedding_dropout")
+    width = embedding.output_dim if embedding is not None else p["embedding_dim"]
+    x = _features(row.features, x, spec, width, p)
+    x = layers.Dense(p["hidden"], activation="relu", name="hidden")(x)
+    x = _dropout(x, p["dropout"], "hidden_dropout")
+    if spec.task == "binary":
+        outputs = layers.Dense(1, activation="sigmoid", name="output")(x)
+    else:
+        outputs = layers.Dense(len(spec.classes), activation="softmax", name="output")(x)
+    model = Model(words, outputs, name=variant)
+    if embedding is not None:  # set after building: a Constant initializer would copy the matrix into the config
+        model.get_layer("embedding").set_weights([embedding.weights])
+    return model
+
+
+def _public_builder(variant: str) -> Callable[..., keras.Model]:
+    """``text_cnn(spec, embedding=None, *, filters=64, ...)``: the variant's row as a typed builder."""
+    row = VARIANTS[variant]
+
+    def builder(spec: TextSpec, embedding: EmbeddingMatrix | None = None, **params: Any) -> keras.Model:
+        return text_classifier(variant, spec, embedding, **params)
+
+    positional = [
+        inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=TextSpec),
+        inspect.Parameter(
+            "embedding", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=EmbeddingMatrix | None
+        ),
+    ]
+    options = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=OPTIONS[name].type)
+        for name, default in row.defaults.items()
+    ]
+    builder.__signature__ = inspect.Signature(positional + options)  # type: ignore[attr-defined]
+    args = "\n".join(f"    {name}: {OPTIONS[name].doc}" for name in row.defaults)
+    builder.__doc__ = f"{row.summary}\n\nArgs:\n{args}\n"
+    builder.__name__ = builder.__qualname__ = variant
+    return builder
+
+
+text_dense = _public_builder("text_dense")
+text_cnn = _public_builder("text_cnn")
+text_multi_cnn = _public_builder("text_multi_cnn")
 
 
 def text_nb_logistic(
