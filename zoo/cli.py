@@ -264,6 +264,25 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     click.echo(_table(rows))
 
 
+# -- new -------------------------------------------------------------------------------------------
+
+
+@cli.group()
+def new() -> None:
+    """Start something new from a template."""
+
+
+@new.command("plugin")
+@click.argument("name")
+@click.option("--out", type=click.Path(file_okay=False), help="Where to write it (default ./zoo-NAME).")
+def new_plugin_command(name: str, out: str | None) -> None:
+    """Write a plugin package NAME that installs, lists, builds, trains and passes the test kit."""
+    from .scaffold import new_plugin
+
+    root = new_plugin(name, out)
+    click.echo(f"wrote {root}/ (package zoo-{name}); next: cd {root} && pip install -e '.[test]' && pytest")
+
+
 # -- build / train ----------------------------------------------------------------------------
 
 
