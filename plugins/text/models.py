@@ -195,9 +195,9 @@ def _public_builder(variant: str) -> Callable[..., keras.Model]:
         return text_classifier(variant, spec, embedding, **params)
 
     positional = [
-        inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=TextSpec),
+        inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="TextSpec"),
         inspect.Parameter(
-            "embedding", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=EmbeddingMatrix | None
+            "embedding", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation="EmbeddingMatrix | None"
         ),
     ]
     options = [
