@@ -89,16 +89,21 @@ def test_random_split_is_reproducible_from_the_seed(tmp_path):
 
 
 def test_latest_split_holds_out_each_users_latest_rating(tmp_path):
-    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="latest")
-    spec, held_out = dataset.spec, dataset.splits["validation"]
-    pairs = {(spec.user_ids[u], spec.item_ids[i]) for u, i in zip(held_out.x["user"], held_out.x["item"])}
-    assert pairs == {(1, 30), (7, 10), (9, 10)}  # user 12 has one rating: it stays in train
-    assert len(dataset.splits["train"]) == len(RATINGS) - 3
+    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="latest", validation=0.25)
+    spec, tested = dataset.spec, dataset.splits["test"]
+    pairs = {(spec.user_ids[u], spec.item_ids[i]) for u, i in zip(tested.x["user"], tested.x["item"])}
+    assert pairs == {(1, 30), (7, 10), (9, 10)}  # user 12 has one rating: it stays for training
+    rest = len(RATINGS) - 3  # validation is a quarter of the rest, for early stopping; the test is apart
+    assert (len(dataset.splits["train"]), len(dataset.splits["validation"])) == (
+        rest - round(rest / 4),
+        round(rest / 4),
+    )
 
 
 def test_item_rating_counts_come_from_the_training_split(tmp_path):
-    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="latest")
-    assert dataset.spec.item_rating_counts == [1, 2, 1, 1]
+    dataset = movielens(path=str(write_latest_small(tmp_path / "ml")), split="random", validation=0.2, test=0.0)
+    train = dataset.splits["train"]
+    assert dataset.spec.item_rating_counts == np.bincount(train.x["item"], minlength=dataset.spec.n_items).tolist()
 
 
 @pytest.mark.parametrize(
@@ -168,11 +173,20 @@ def test_real_ml_latest_small_one_epoch(tmp_path):
     assert run.read_json("metrics.json")["validation"]["mse"] < 1.0
 
 
-def test_kfold_validation_sets_are_disjoint_and_cover_every_rating(tmp_path):
+def test_kfold_test_folds_are_disjoint_and_cover_every_rating_and_validation_is_apart(tmp_path):
     folder = write_latest_small(tmp_path / "ml")
-    held_out = [movielens(path=str(folder), split="kfold", folds=4, fold=k).splits["validation"] for k in range(4)]
-    pairs = [(int(u), int(i)) for split in held_out for u, i in zip(split.x["user"], split.x["item"])]
-    assert len(pairs) == len(set(pairs)) == len(RATINGS)
+    folds = [movielens(path=str(folder), split="kfold", folds=4, fold=k) for k in range(4)]
+
+    def pairs(split):
+        return [(int(u), int(i)) for u, i in zip(split.x["user"], split.x["item"])]
+
+    tested = [p for fold in folds for p in pairs(fold.splits["test"])]
+    assert len(tested) == len(set(tested)) == len(RATINGS)
+    for fold in folds:  # early stopping looks at validation, never at the fold it is scored on
+        assert not set(pairs(fold.splits["validation"])) & set(pairs(fold.splits["test"]))
+        assert len(pairs(fold.splits["train"])) + len(pairs(fold.splits["validation"])) + len(
+            pairs(fold.splits["test"])
+        ) == len(RATINGS)
     with pytest.raises(ValueError, match=r"kfold needs folds >= 2 and 0 <= fold < folds. Received: folds=4, fold=4"):
         movielens(path=str(folder), split="kfold", folds=4, fold=4)
 
@@ -191,3 +205,19 @@ def test_offline_without_a_local_copy_says_which_file_to_put_where(tmp_path, mon
         "put ml-1m.zip (from https://files.grouplens.org/datasets/movielens/ml-1m.zip) or its unzipped folder in "
         f"{tmp_path / 'home' / 'movielens'}/, or set dataset.path"
     )
+
+
+def test_the_random_split_keeps_a_test_part_that_nothing_chooses_on(tmp_path):
+    folder = write_latest_small(tmp_path / "ml")
+    three = movielens(path=str(folder), validation=0.3, test=0.3, seed=2)
+    two = movielens(path=str(folder), validation=0.3, test=0.0, seed=2)
+    assert set(three.splits) == {"train", "validation", "test"} and set(two.splits) == {"train", "validation"}
+
+    def pairs(split):
+        return {(int(u), int(i)) for u, i in zip(split.x["user"], split.x["item"])}
+
+    parts = [pairs(three.splits[name]) for name in ("train", "validation", "test")]
+    assert sum(map(len, parts)) == len(set().union(*parts)) == len(RATINGS)  # disjoint, everything used
+    assert len(parts[2]) == round(len(RATINGS) * 0.3)
+    with pytest.raises(ValueError, match="validation and test must be fractions that leave ratings to train on"):
+        movielens(path=str(folder), validation=0.5, test=0.5)

@@ -81,11 +81,18 @@ class RatingsSpec(DatasetSpec):
         }
 
 
-def split_indices(n: int, validation: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded random split of ``range(n)`` into train and validation indices."""
+def split_indices(n: int, validation: float, seed: int, test: float = 0.0) -> tuple[np.ndarray, ...]:
+    """A seeded random split of ``range(n)``: train and validation indices, and with ``test`` a
+    third part for the report, which no choice (early stopping, settings) ever looks at.
+
+    Test is cut from the end of the permutation, validation before it, so that a two-way split of
+    the same seed is the three-way split's train and validation put back together.
+    """
     order = np.random.default_rng(seed).permutation(n)
-    cut = n - round(n * validation)
-    return np.sort(order[:cut]), np.sort(order[cut:])
+    test_cut = n - round(n * test)
+    cut = test_cut - round(n * validation)
+    parts = (order[:cut], order[cut:test_cut]) + ((order[test_cut:],) if test else ())
+    return tuple(np.sort(part) for part in parts)
 
 
 def kfold_indices(n: int, folds: int, fold: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

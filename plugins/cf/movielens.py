@@ -207,6 +207,7 @@ def movielens(
     path: str | None = None,
     split: Literal["random", "latest", "kfold"] = "random",
     validation: float = 0.2,
+    test: float = 0.1,
     folds: int = 5,
     fold: int = 0,
     seed: int = 0,
@@ -218,14 +219,21 @@ def movielens(
             given. With a path, the format is told from the files.
         path: A MovieLens folder or the official zip.
         split: ``random`` (seeded, the lesson's), ``latest`` (each user's latest rating is
-            held out, by timestamp) or ``kfold`` (fold ``fold`` of ``folds``, for cross-validation).
-        validation: Fraction held out by the random split.
+            the test split, by timestamp) or ``kfold`` (fold ``fold`` of ``folds`` is the test split,
+            for cross-validation).
+        validation: Fraction of the ratings held out for validation: early stopping and every
+            choice look at it (with ``latest`` and ``kfold``, a fraction of what remains for training).
+        test: Fraction of the ratings the random split keeps apart for the report, which nothing
+            chooses on (0 for the lesson's two-way split, where validation figures are reported).
         folds: Number of folds of the kfold split.
         fold: Which fold the kfold split holds out (0 to folds - 1).
         seed: Seeds the random and kfold splits.
     """
-    if not 0 < validation < 1:
-        raise ValueError(f"validation must be in (0, 1). Received: validation={validation}")
+    if not (0 < validation < 1 and 0 <= test < 1 and validation + test < 1):
+        raise ValueError(
+            f"validation and test must be fractions that leave ratings to train on. "
+            f"Received: validation={validation}, test={test}"
+        )
     if split == "kfold" and not (folds >= 2 and 0 <= fold < folds):
         raise ValueError(f"kfold needs folds >= 2 and 0 <= fold < folds. Received: folds={folds}, fold={fold}")
     source = locate(release, path)
@@ -233,11 +241,15 @@ def movielens(
     user_ids, users = np.unique(raw.users, return_inverse=True)
     item_ids, items = np.unique(raw.items, return_inverse=True)
     if split == "random":
-        train, held_out = split_indices(len(raw.ratings), validation, seed)
-    elif split == "kfold":
-        train, held_out = kfold_indices(len(raw.ratings), folds, fold, seed)
-    else:
-        train, held_out = latest_per_user(users, raw.timestamps)
+        train, held_out, *tested = split_indices(len(raw.ratings), validation, seed, test)
+    else:  # the fold or the latest ratings are the test split; validation comes out of the rest
+        rest, test_part = (
+            kfold_indices(len(raw.ratings), folds, fold, seed)
+            if split == "kfold"
+            else latest_per_user(users, raw.timestamps)
+        )
+        train_part, held_part = split_indices(len(rest), validation, seed)
+        train, held_out, tested = rest[train_part], rest[held_part], [test_part]
 
     def part(index: np.ndarray) -> Split:
         return Split({"user": users[index].astype("int32"), "item": items[index].astype("int32")}, raw.ratings[index])
@@ -254,6 +266,7 @@ def movielens(
         item_titles=[raw.titles.get(int(i), f"movie {i}") for i in item_ids],
         item_rating_counts=np.bincount(items[train], minlength=len(item_ids)).tolist(),
     )
-    return Dataset(
-        spec, {"train": part(train), "validation": part(held_out)}, checksum=raw.checksum, source=str(source)
-    )
+    splits = {"train": part(train), "validation": part(held_out)}
+    if tested:
+        splits["test"] = part(tested[0])
+    return Dataset(spec, splits, checksum=raw.checksum, source=str(source))
