@@ -57,7 +57,8 @@ class ZooGroup(click.Group):
         except ZooError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            message = str(exc)  # one line, and never megabytes, whatever it quotes
+            click.echo(f"Error: {message if len(message) <= 2000 else message[:1980] + ' ...'}", err=True)
             ctx.exit(getattr(exc, "exit_code", 1))
 
 

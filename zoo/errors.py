@@ -41,6 +41,13 @@ class RunError(ZooError):
     """A run directory that cannot be written or read."""
 
 
+def brief(value: object, limit: int = 160) -> str:
+    """``repr(value)``, shortened to about ``limit`` characters: an error quotes what it received,
+    never megabytes of it (a YAML alias bomb, a 5,000-digit number)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 25]}... ({len(text):,} characters)"
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest candidates, or an empty string."""
     scored = sorted(((difflib.SequenceMatcher(None, name, c).ratio(), c) for c in set(candidates)), reverse=True)

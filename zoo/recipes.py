@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RecipeError, UnknownNameError, ZooError, did_you_mean
+from .errors import RecipeError, UnknownNameError, ZooError, brief, did_you_mean
 from .params import check_value, injected_parameters, recipe_parameters
 from .plan import COMPONENTS, Component, Plan, Stage, TrainConfig, dump_recipe, plain
 from .yamlfile import YamlMap, load_yaml, parse_yaml
@@ -73,14 +73,21 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> YamlMap:
     return result
 
 
+def set_label(text: str) -> str:
+    """``--set key=value`` as errors name it, a long value shortened."""
+    return f"--set {text if len(text) <= 100 else text[:80] + '...'}"
+
+
 def parse_override(text: str) -> tuple[list[str], Any]:
     """``model.filters=128`` -> (["model", "filters"], 128); the value is parsed as YAML."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise RecipeError(f"--set {text!r}: expected key=value, for example --set model.filters=128")
     try:
-        value = parse_yaml(raw, f"--set {text}") if raw.strip() else None
-    except RecipeError:
+        value = parse_yaml(raw, set_label(text)) if raw.strip() else None
+    except RecipeError as exc:
+        if "invalid YAML" not in str(exc):
+            raise  # YAML, but refused (too many aliases, a number too long)
         value = raw  # not YAML: take it as a string, as a user would mean it
     return key.strip().split("."), value
 
@@ -158,7 +165,7 @@ def _raw_recipe(name: str, registry: Registry, local: Mapping[str, Any], chain: 
         raise RecipeError(f"recipe {name!r}: extends forms a cycle: {' -> '.join((*chain, name))}")
     recipe = local[name] if name in local else registry.get("recipe", name).load()
     if not isinstance(recipe, Mapping):
-        raise RecipeError(f"recipe {name!r}: expected a mapping. Received: {recipe!r}")
+        raise RecipeError(f"recipe {name!r}: expected a mapping. Received: {brief(recipe)}")
     return _expand(name, recipe, registry, local, (*chain, name))
 
 
@@ -170,7 +177,7 @@ def _expand(
         return merge(YamlMap(), recipe)
     if not isinstance(parent, str):
         raise _Context(name).error(
-            _where(recipe, "extends"), "extends", f"expected a recipe name. Received: {parent!r}"
+            _where(recipe, "extends"), "extends", f"expected a recipe name. Received: {brief(parent)}"
         )
     try:
         base = _raw_recipe(parent, registry, local, chain)
@@ -202,7 +209,7 @@ def resolve(
         raw = _raw_recipe(name, registry, local)
     for text in overrides:
         path, value = parse_override(text)
-        raw = apply_override(raw, path, value, f"--set {text}")
+        raw = apply_override(raw, path, value, set_label(text))
     if python_overrides:
         raw = merge(raw, python_overrides)
     return validate(name, raw, registry)
@@ -234,11 +241,20 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
     train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
     version = recipe.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ctx.error(_where(recipe, "version"), "version", f"expected a whole number from 1. Received: {version!r}")
+        raise ctx.error(
+            _where(recipe, "version"), "version", f"expected a whole number from 1. Received: {brief(version)}"
+        )
     dataset = components["dataset"]
     assert dataset is not None  # checked above
+    run_name = str(recipe.get("name") or name.rpartition(":")[2])
+    if not run_name or run_name.startswith(".") or any(c in run_name for c in "/\\\0"):
+        raise ctx.error(
+            _where(recipe, "name"),
+            "name",
+            f"{brief(run_name)} cannot name a run folder (runs/NAME-TIME): use no '/', '\\' or leading '.'",
+        )
     return Plan(
-        name=str(recipe.get("name") or name.rpartition(":")[2]),
+        name=run_name,
         summary=str(recipe.get("summary") or ""),
         version=version,
         dataset=dataset,
@@ -267,7 +283,7 @@ def _check_section(
         try:
             checked[key] = check_value(value, params[key].annotation)
         except TypeError as exc:
-            raise ctx.error(where, f"{section}.{key}", f"{exc}, got {value!r} ({type(value).__name__})") from None
+            raise ctx.error(where, f"{section}.{key}", f"{exc}, got {brief(value)} ({type(value).__name__})") from None
     for param in params.values():
         if param.required and param.name not in checked:
             raise ctx.error(
@@ -290,7 +306,7 @@ def component(registry: Registry, kind: str, name: str, settings: Iterable[str] 
     values = YamlMap()
     for text in settings:
         path, value = parse_override(text)
-        values = apply_override(values, path, value, f"--set {text}")
+        values = apply_override(values, path, value, set_label(text))
     owner = f"{kind} {name!r}"
     return target, _check_section(_Context(owner, prefix=owner), kind, values, target, owner, "")
 
@@ -304,10 +320,14 @@ def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Re
     if isinstance(raw, str):  # the shorthand `model: cf-bias`
         raw = {"use": raw}
     if not isinstance(raw, Mapping) or "use" not in raw:
-        raise ctx.error(where, section, f"expected a mapping with 'use: NAME' (a registered {kind}). Received: {raw!r}")
+        raise ctx.error(
+            where, section, f"expected a mapping with 'use: NAME' (a registered {kind}). Received: {brief(raw)}"
+        )
     use = raw["use"]
     if not isinstance(use, str):
-        raise ctx.error(_where(raw, "use") or where, f"{section}.use", f"expected a {kind} name. Received: {use!r}")
+        raise ctx.error(
+            _where(raw, "use") or where, f"{section}.use", f"expected a {kind} name. Received: {brief(use)}"
+        )
     try:
         entry = registry.get(kind, use)
         target = entry.load()
@@ -323,14 +343,14 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise ctx.error(where, "train", f"expected a mapping. Received: {raw!r}")
+        raise ctx.error(where, "train", f"expected a mapping. Received: {brief(raw)}")
     params = _check_section(ctx, "train", raw, TrainConfig, "train", where)
     optimizer = params["optimizer"]
     if not isinstance(optimizer.get("use"), str):
         raise ctx.error(
             _where(raw, "optimizer") or where,
             "train.optimizer",
-            f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {optimizer!r}",
+            f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {brief(optimizer)}",
         )
     stages_where = _where(raw, "stages") or where
     if not params["stages"]:
@@ -349,7 +369,7 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
     for i, stage in enumerate(params["stages"]):
         if not isinstance(stage, Mapping):
             raise ctx.error(
-                stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {stage!r}"
+                stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {brief(stage)}"
             )
         stage = _check_section(ctx, f"train.stages[{i}]", stage, Stage, "a stage", stages_where)
         if stage["epochs"] < 0:

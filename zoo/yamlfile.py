@@ -20,8 +20,30 @@ class YamlMap(dict):  # type: ignore[type-arg]
         self.where: dict[Any, str] = {}
 
 
+#: More values than a recipe ever holds once its aliases (*name) are expanded: a document with more
+#: is refused (an "alias bomb" of a few hundred bytes expands to megabytes wherever it is walked).
+MAX_EXPANDED_VALUES = 100_000
+
+
 class _Loader(yaml.SafeLoader):
     pass
+
+
+def _expanded_size(value: Any, memo: dict[int, int]) -> int:
+    """How many values ``value`` holds with every alias expanded, counted without expanding them
+    (each shared object is measured once); a recursive alias counts as too many."""
+    key = id(value)
+    if key in memo:
+        return memo[key]
+    memo[key] = MAX_EXPANDED_VALUES + 1  # while measuring: a cycle reaching back here is too large
+    if isinstance(value, dict):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in value.items())
+    elif isinstance(value, list):
+        size = 1 + sum(_expanded_size(v, memo) for v in value)
+    else:
+        size = 1
+    memo[key] = size
+    return size
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> YamlMap:
@@ -51,15 +73,23 @@ def parse_yaml(text: str, origin: str) -> Any:
     loader = _Loader(text)
     loader.name = origin
     try:
-        return loader.get_single_data()
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = f"{origin}:{mark.line + 1}:{mark.column + 1}" if mark else origin
         raise RecipeError(f"{at}: invalid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise RecipeError(f"{origin}: invalid YAML: {exc}") from None
+    except ValueError as exc:  # int() of a number longer than Python converts (4,300 digits)
+        raise RecipeError(f"{origin}: cannot read a value: {str(exc).split(';')[0]}; no recipe needs one") from None
     finally:
         loader.dispose()
+    if _expanded_size(data, {}) > MAX_EXPANDED_VALUES:
+        raise RecipeError(
+            f"{origin}: its aliases (*name) expand to more than {MAX_EXPANDED_VALUES:,} values, more than "
+            f"any recipe holds; write the values out"
+        )
+    return data
 
 
 def load_yaml(path: str | Path) -> Any:

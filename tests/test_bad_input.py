@@ -1,0 +1,68 @@
+"""Bad input, as a table: what a careless or hostile user gives, and the one line they get back.
+Each case exits 1 with that line, no traceback, and nothing written."""
+
+from __future__ import annotations
+
+import pytest
+
+BOMB = """\
+a: &a [x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+extends: synthetic-cf-bias
+model: {use: cf-bias, n_factors: *e}
+"""
+
+# (what was given, arguments, the files to write first, the start of the one line of stderr)
+CASES = [
+    (
+        "a YAML alias bomb in a recipe file",
+        ["build", "-c", "bomb.yaml", "--dry-run"],
+        {"bomb.yaml": BOMB},
+        "Error: bomb.yaml: its aliases (*name) expand to more than 100,000 values",
+    ),
+    (
+        "a recursive YAML alias",
+        ["build", "-c", "loop.yaml", "--dry-run"],
+        {"loop.yaml": "extends: synthetic-cf-bias\nmodel: &m {use: cf-bias, n_factors: *m}\n"},
+        "Error: loop.yaml:2:8: invalid YAML: found unconstructable recursive node",
+    ),
+    (
+        "a 5000-digit integer in --set",
+        ["build", "synthetic-cf-bias", "--dry-run", "--set", "model.n_factors=" + "7" * 5000],
+        {},
+        "Error: --set model.n_factors=77777777",
+    ),
+    (
+        "a 5000-digit integer in a file",
+        ["build", "-c", "big.yaml", "--dry-run"],
+        {"big.yaml": "extends: synthetic-cf-bias\nmodel: {n_factors: " + "7" * 5000 + "}\n"},
+        "Error: big.yaml: cannot read a value: Exceeds the limit (4300 digits) for integer string conversion",
+    ),
+    (
+        "a recipe name that climbs out of the runs folder",
+        ["train", "-c", "evil.yaml", "--dry-run"],
+        {"evil.yaml": "name: ../../escaped\nextends: synthetic-cf-bias\n"},
+        "Error: evil.yaml:1: name: '../../escaped' cannot name a run folder",
+    ),
+    (
+        "a recipe name with a separator, from --set",
+        ["build", "synthetic-cf-bias", "--set", "name=a/b", "--dry-run"],
+        {},
+        "Error: --set name=a/b: name: 'a/b' cannot name a run folder",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "files", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_gets_one_line(run_cli, write_file, tmp_path, args, files, expected):
+    for name, text in files.items():
+        write_file(name, text)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run_cli(*args, code=1)
+    assert result.stderr.startswith(expected), result.stderr[:300]
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 2100
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
