@@ -147,8 +147,14 @@ def test_word2vec_loads_text_and_binary_files(tmp_path):
     keyed.save_word2vec_format(str(tmp_path / "v.bin"), binary=True)
     keyed.save(str(tmp_path / "v.kv"))
     data = dataset()
+    with pytest.raises(
+        ZooError, match=r"v\.kv is a gensim KeyedVectors file, a pickle, and unpickling it could run code"
+    ):
+        word2vec(data, path=str(tmp_path / "v.kv"), dim=3)
     for name in ("v.txt", "v.bin", "v.kv"):
-        matrix = word2vec(data, path=str(tmp_path / name), dim=3).matrix(data.spec.vocabulary)
+        matrix = word2vec(data, path=str(tmp_path / name), dim=3, trust_pickle=name == "v.kv").matrix(
+            data.spec.vocabulary
+        )
         np.testing.assert_allclose(matrix.weights[4], [4, 5, 6])
         assert (matrix.hits, matrix.misses) == (2, 3)
     with pytest.raises(ZooError, match=r"embedding\.dim is 8 but .* holds 3-dimensional vectors"):

@@ -100,10 +100,35 @@ def test_imdb_reads_the_keras_npz_and_word_index(tmp_path):
     ragged = np.empty(2, dtype=object)
     ragged[:] = [[1, 4, 6, 6], [5, 4]]  # ids are word-index ranks, as in the Keras file
     np.savez(folder / "imdb.npz", x_train=ragged, y_train=np.array([0, 1]), x_test=ragged, y_test=np.array([0, 1]))
-    dataset = imdb(path=str(folder), vocab_size=5, maxlen=3)
+    with pytest.raises(ZooError, match=r"holds pickled Python objects and is not Keras's imdb\.npz .*trust_pickle"):
+        imdb(path=str(folder), vocab_size=5, maxlen=3)  # not the file with Keras's checksum
+    dataset = imdb(path=str(folder), vocab_size=5, maxlen=3, trust_pickle=True)
     assert dataset.spec.vocabulary == [None, "the", "and", "a", None]
     assert dataset.splits["train"].x.tolist() == [[4, 4, 4], [0, 4, 4]]  # 6 and 5 clipped to the rare id 4
     assert dataset.splits["test"].y.tolist() == [0, 1]
+
+
+class _RunsCode:
+    """What a hostile file pickles: unpickling it calls open(), creating a file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_hostile_imdb_npz_runs_no_code(tmp_path):
+    folder = tmp_path / "imdb"
+    folder.mkdir()
+    (folder / "imdb_word_index.json").write_text(json.dumps({"the": 1}))
+    marker = tmp_path / "code-ran"
+    hostile = np.empty(1, dtype=object)
+    hostile[0] = _RunsCode(marker)
+    np.savez(folder / "imdb.npz", x_train=hostile, y_train=np.array([0]), x_test=hostile, y_test=np.array([0]))
+    with pytest.raises(ZooError, match="unpickling it could run code"):
+        imdb(path=str(folder))
+    assert not marker.exists()
 
 
 def test_imdb_reads_raw_reviews_from_a_folder_holding_the_archive(tmp_path):

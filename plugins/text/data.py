@@ -416,23 +416,38 @@ KERAS_FILES = {
 RAW_NAMES = ("aclImdb_v1.tar.gz", "aclImdb")
 
 
-def _keras_imdb(folder: Path) -> Corpus:
-    """``imdb.npz`` (ids are word-index ranks) and the word index, as the lesson reads them."""
+def _keras_imdb(folder: Path, trust_pickle: bool = False) -> Corpus:
+    """``imdb.npz`` (ids are word-index ranks) and the word index, as the lesson reads them.
+
+    The Keras file stores its ragged lists as pickled object arrays, and unpickling runs whatever
+    code a file names: only the file with Keras's pinned checksum is unpickled, or another one the
+    recipe says it trusts (``trust_pickle``).
+    """
     npz, index_file = folder / "imdb.npz", folder / "imdb_word_index.json"
     if not index_file.exists():
         raise ZooError(f"{folder}: imdb.npz needs imdb_word_index.json beside it")
+    checksum = hashlib.sha256(npz.read_bytes()).hexdigest()
+    pickled = trust_pickle or checksum == KERAS_FILES["imdb.npz"][1]
     try:
-        with np.load(npz, allow_pickle=True) as f:  # the Keras file stores ragged lists as object arrays
+        with np.load(npz, allow_pickle=pickled) as f:
             ids = {
                 "train": [np.asarray(s, "int32") for s in f["x_train"]],
                 "test": [np.asarray(s, "int32") for s in f["x_test"]],
             }
             labels = {"train": np.asarray(f["y_train"], "int32"), "test": np.asarray(f["y_test"], "int32")}
         index = json.loads(index_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, EOFError) as exc:
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ZooError(
+                f"{npz} holds pickled Python objects and is not Keras's imdb.npz (sha256 {checksum[:12]}...); "
+                f"unpickling it could run code: use the file from {KERAS_FILES['imdb.npz'][0]}, or set "
+                f"dataset.trust_pickle: true if you trust this one"
+            ) from None
+        raise ZooError(f"{npz}: cannot read the Keras IMDB files ({exc}); download them again") from None
+    except (OSError, KeyError, EOFError) as exc:
         raise ZooError(f"{npz}: cannot read the Keras IMDB files ({exc}); download them again") from None
     words = [w for w, _ in sorted(index.items(), key=lambda item: item[1])]
-    return Corpus(words, ids, labels, ["neg", "pos"], hashlib.sha256(npz.read_bytes()).hexdigest())
+    return Corpus(words, ids, labels, ["neg", "pos"], checksum)
 
 
 def locate_imdb(path: str | None) -> Path:
@@ -469,6 +484,7 @@ def imdb(
     validation: float = 0.0,
     seed: int = 0,
     ngrams: int | None = None,
+    trust_pickle: bool = False,
 ) -> Dataset:
     """IMDB movie reviews, positive or negative: 25,000 to train and 25,000 to test.
 
@@ -485,10 +501,12 @@ def imdb(
         seed: Seeds the validation split.
         ngrams: Null for word sequences (the lesson's); n for each review's distinct 1- to n-grams,
             a bag whose ids rank n-grams by how many training reviews hold them.
+        trust_pickle: Unpickle an ``imdb.npz`` that is not Keras's own (checked by its pinned
+            sha256): only for a file you trust, since unpickling can run any code.
     """
     source = locate_imdb(path)
     if source.is_dir() and (source / "imdb.npz").exists():
-        corpus = _keras_imdb(source)
+        corpus = _keras_imdb(source, trust_pickle)
     else:
         raw = next((source / n for n in RAW_NAMES if (source / n).exists()), source) if source.is_dir() else source
         if raw.is_dir() and not (raw / "train").exists():

@@ -233,6 +233,7 @@ def word2vec(
     workers: int = 1,
     seed: int = 0,
     scale: float = 1.0,
+    trust_pickle: bool = False,
 ) -> Vectors:
     """word2vec vectors through gensim: loaded from a file, or trained on the dataset's own text.
 
@@ -247,11 +248,19 @@ def word2vec(
         workers: Training threads; only one thread makes training reproducible from the seed.
         seed: Seeds the training.
         scale: Multiplies the vectors once aligned.
+        trust_pickle: Load a gensim ``.kv`` file, which is a pickle: only one you trust, since
+            unpickling can run any code (the word2vec formats load always).
     """
     from gensim.models import KeyedVectors, Word2Vec
 
     if path is not None:
         file = Path(path).expanduser()
+        if file.suffix == ".kv" and not trust_pickle:
+            raise ZooError(
+                f"{file} is a gensim KeyedVectors file, a pickle, and unpickling it could run code: save it "
+                f"with KeyedVectors.save_word2vec_format(..., binary=True) as a .bin, or set "
+                f"embedding.trust_pickle: true if you trust it"
+            )
         try:
             if file.suffix == ".kv":
                 keyed = KeyedVectors.load(str(file), mmap="r")
