@@ -119,6 +119,15 @@ def test_item_rating_counts_come_from_the_training_split(tmp_path):
         ),
         ("", "ratings.csv: no ratings (the file is empty)"),
         ("userId,movieId,rating,timestamp\r\n", "ratings.csv: no ratings (only a header)"),
+        (
+            "userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\ngarbage\r\n",
+            "ratings.csv:3: expected 4 fields (userId,movieId,rating,timestamp), found 1: 'garbage'",
+        ),
+        (
+            "userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\n1,3,nan,9\r\n",
+            "ratings.csv:3: rating 'nan' is not a finite number",
+        ),
+        ("userId,movieId,rating,timestamp\r\n1,2,inf,9\r\n", "ratings.csv:2: rating 'inf' is not a finite number"),
     ],
 )
 def test_bad_ratings_files_get_one_clear_error(tmp_path, content, message):
@@ -128,6 +137,30 @@ def test_bad_ratings_files_get_one_clear_error(tmp_path, content, message):
     with pytest.raises(ZooError) as info:
         movielens(path=str(folder))
     assert str(info.value).startswith(message)
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_line_and_column(tmp_path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "ratings.csv").write_bytes(b"userId,movieId,rating,timestamp\r\n1,2,4.0,9\r\n1,\xff3,4.0,9\r\n")
+    with pytest.raises(ZooError, match=r"^ratings.csv:3:3: byte 0xff is not UTF-8"):
+        movielens(path=str(folder))
+
+
+def test_a_corrupt_deflate_stream_is_reported(tmp_path):
+    folder = write_latest_small(tmp_path / "ml")
+    archive = tmp_path / "ml.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for file in folder.iterdir():
+            z.write(file, f"ml/{file.name}")
+    with zipfile.ZipFile(archive) as z:
+        info = z.getinfo("ml/ratings.csv")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)  # the compressed bytes
+    data = bytearray(archive.read_bytes())
+    data[start : start + 8] = b"\xff" * 8  # an invalid deflate block type
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ZooError, match=r"cannot read ratings.csv: .*invalid block type; the file may be truncated"):
+        movielens(path=str(archive))
 
 
 def test_a_short_line_and_a_truncated_zip_are_reported(tmp_path):

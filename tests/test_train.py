@@ -225,6 +225,28 @@ def test_freezing_an_unknown_layer_lists_the_layers():
     )
 
 
+def test_a_loss_that_becomes_nan_fails_the_run_and_says_so(run_cli, tmp_path):
+    out = tmp_path / "diverged"
+    result = run_cli(
+        "train",
+        "synthetic-cf-bias",
+        *SMALL,
+        "--set",
+        "train.optimizer.learning_rate=1e30",
+        "--set",
+        "train.epochs=3",
+        "--out",
+        str(out),
+        "-q",
+        code=1,
+    )
+    assert result.stderr.startswith("Error: the loss became ")
+    assert "is marked failed. Lower the learning rate" in result.stderr
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "failed"
+    assert not (out / "metrics.json").exists()
+
+
 def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
     """R² grows as a model improves; its name says nothing of that, so only the metric can tell."""
     run = zoo.train(

@@ -3,6 +3,7 @@ epoch, an atomic best checkpoint, early stopping, NaN), evaluation, Ctrl-C, and 
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -15,12 +16,16 @@ from .console import keras_verbose, note
 from .errors import ZooError
 from .plan import Plan, TrainConfig
 from .provenance import save_built
-from .runs import Run, SavedRun, check_out_free, default_run_dir
+from .runs import Run, SavedRun, atomic_path, check_out_free, default_run_dir
 from .specs import Dataset
 from .stages import compile_model
 
 if TYPE_CHECKING:
     import keras
+
+
+class TrainingFailed(ZooError):
+    """The loss became NaN or infinite: the run is marked ``failed``, never ``complete``."""
 
 
 class Interrupted(ZooError):
@@ -139,13 +144,24 @@ def train_plan(
         run.plot_history(rows)
         best = run.path / "checkpoints" / "best.keras"
         if best.exists():
-            shutil.copyfile(best, run.path / "model.keras")
+            with atomic_path(run.path / "model.keras") as tmp:  # like every other file of a run
+                shutil.copyfile(best, tmp)
         run.update_meta(status="interrupted", epochs=len(rows))
         raise Interrupted(
             f"interrupted after {len(rows)} epoch(s); {run.path} holds the history and "
             f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}"
         ) from None
     fit_s = time.perf_counter() - start
+    diverged = next((row for row in rows if not math.isfinite(row.get("loss", 0.0))), None)
+    if diverged is not None:  # TerminateOnNaN stopped it: nothing after this epoch is worth saving as done
+        run.plot_history(rows)
+        run.update_meta(status="failed", epochs=len(rows))
+        raise TrainingFailed(
+            f"the loss became {diverged['loss']} at epoch {int(diverged['epoch']) + 1} "
+            f"(stage {int(diverged['stage'])}), "
+            f"so training stopped; {run.path} is marked failed. Lower the learning rate, or check the data for "
+            f"extreme values"
+        )
     metrics = evaluate(built.model, built.dataset, plan.train.batch_size)
     run.save_model(built.model)
     run.write_json("metrics.json", metrics)

@@ -12,13 +12,14 @@ import csv
 import hashlib
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from zoo.errors import ZooError
+from zoo.errors import ZooError, brief
 from zoo.specs import Dataset, Split, data_home
 from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
@@ -74,7 +75,7 @@ class _Files:
             if self.zip is not None:
                 return self.zip.read(self.names[name])
             return Path(self.names[name]).read_bytes()
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:  # a truncated zip fails here
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:  # a truncated or corrupt zip
             raise ZooError(f"{self.path}: cannot read {name}: {exc}; the file may be truncated") from None
 
 
@@ -91,23 +92,45 @@ def _rows(text: str, name: str, separator: str, columns: int) -> list[list[str]]
     return rows
 
 
-def _numbers(rows: list[list[str]], name: str, first_line: int) -> np.ndarray:
-    """``rows`` (user, item, rating, timestamp) as float64, naming the first bad value's line."""
+def _decode(raw: bytes, name: str, encoding: str) -> str:
+    """The text of a ratings file; a byte that is not ``encoding`` is named by line and column."""
     try:
-        return np.array([[float(v) for v in row[:4]] for row in rows], dtype="float64")
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ZooError(
+            f"{name}:{line}:{column}: byte 0x{raw[exc.start]:02x} is not {encoding.upper()}; "
+            f"the file is damaged or not MovieLens's: download it again"
+        ) from None
+
+
+COLUMNS = ("user", "item", "rating", "timestamp")
+
+
+def _numbers(rows: list[list[str]], name: str, first_line: int) -> np.ndarray:
+    """``rows`` (user, item, rating, timestamp) as float64, naming the first bad value's line: not a
+    number, or not finite (a NaN rating would train to a NaN loss)."""
+    try:
+        values = np.array([[float(v) for v in row[:4]] for row in rows], dtype="float64")
+        if np.isfinite(values).all():
+            return values
     except ValueError:
-        for number, row in enumerate(rows, first_line):
-            for column, value in zip(("user", "item", "rating", "timestamp"), row[:4]):
-                try:
-                    float(value)
-                except ValueError:
-                    raise ZooError(f"{name}:{number}: {column} {value!r} is not a number") from None
-        raise
+        pass
+    for number, row in enumerate(rows, first_line):  # the slow way, only to name the bad value
+        for column, value in zip(COLUMNS, row[:4]):
+            try:
+                finite = np.isfinite(float(value))
+            except ValueError:
+                raise ZooError(f"{name}:{number}: {column} {brief(value)} is not a number") from None
+            if not finite:
+                raise ZooError(f"{name}:{number}: {column} {brief(value)} is not a finite number")
+    raise AssertionError("unreachable: some value was bad")
 
 
 def _ratings_csv(files: _Files) -> tuple[np.ndarray, dict[int, str], bytes]:
     raw = files.read("ratings.csv")
-    rows = _rows(raw.decode("utf-8"), "ratings.csv", ",", 1)
+    rows = _rows(_decode(raw, "ratings.csv", "utf-8"), "ratings.csv", ",", 1)
     header, body = rows[0], rows[1:]
     wanted = ["userId", "movieId", "rating", "timestamp"]
     missing = [c for c in wanted if c not in header]
@@ -118,6 +141,13 @@ def _ratings_csv(files: _Files) -> tuple[np.ndarray, dict[int, str], bytes]:
     order = [header.index(c) for c in wanted]
     if not body:
         raise ZooError("ratings.csv: no ratings (only a header)")
+    short = next((number for number, row in enumerate(body, 2) if len(row) < len(header)), None)
+    if short is not None:
+        found = body[short - 2]
+        raise ZooError(
+            f"ratings.csv:{short}: expected {len(header)} fields ({','.join(header)}), found "
+            f"{len(found)}: {brief(','.join(found))}"
+        )
     values = _numbers([[row[i] for i in order] for row in body], "ratings.csv", 2)
     titles = {}
     if files.has("movies.csv"):
@@ -130,7 +160,7 @@ def _ratings_separated(
     files: _Files, ratings: str, movies: str, separator: str
 ) -> tuple[np.ndarray, dict[int, str], bytes]:
     raw = files.read(ratings)
-    values = _numbers(_rows(raw.decode("latin-1"), ratings, separator, 4), ratings, 1)
+    values = _numbers(_rows(_decode(raw, ratings, "latin-1"), ratings, separator, 4), ratings, 1)
     titles = {}
     if files.has(movies):
         title_separator = "|" if movies == "u.item" else "::"
