@@ -18,6 +18,12 @@ model: {use: cf-bias, n_factors: *e}
 # (what was given, arguments, the files to write first, the start of the one line of stderr)
 CASES = [
     (
+        "zero epochs to train",
+        ["train", "synthetic-cf-bias", "--set", "train.epochs=0"],
+        {},
+        "Error: train.stages: every stage has 0 epochs, so nothing would be trained",
+    ),
+    (
         "a YAML alias bomb in a recipe file",
         ["build", "-c", "bomb.yaml", "--dry-run"],
         {"bomb.yaml": BOMB},

@@ -225,6 +225,21 @@ def test_freezing_an_unknown_layer_lists_the_layers():
     )
 
 
+def test_a_run_that_did_not_finish_is_not_evaluated_as_if_trained(trained, run_cli, tmp_path):
+    import shutil
+
+    killed = tmp_path / "killed"  # as SIGKILL leaves a run: status training, model.keras from the build
+    shutil.copytree(trained.path, killed)
+    Run(killed).update_meta(status="training")
+    for command in (["evaluate", str(killed)], ["predict", str(killed), "[1, 2]"]):
+        assert run_cli(*command, code=1).stderr == (
+            f"Error: {killed} did not finish training (status 'training'): its model.keras is not a trained model. "
+            f"Train it again; or use its best checkpoint (--checkpoint best)\n"
+        )
+    assert run_cli("evaluate", str(killed), "--checkpoint", "best").stdout.startswith("validation: loss=")
+    assert json.loads(run_cli("predict", str(killed), "[1, 2]", "--checkpoint", "best").stdout)["input"] == [1, 2]
+
+
 def test_a_loss_that_becomes_nan_fails_the_run_and_says_so(run_cli, tmp_path):
     out = tmp_path / "diverged"
     result = run_cli(

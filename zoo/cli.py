@@ -391,18 +391,28 @@ def train(
 
 # -- saved runs -------------------------------------------------------------------------------
 
+CHECKPOINTS = {"final": "model.keras", "best": "checkpoints/best.keras"}
+_checkpoint_option = click.option(
+    "--checkpoint",
+    type=click.Choice(list(CHECKPOINTS)),
+    default="final",
+    show_default=True,
+    help="The run's final model, or its best checkpoint by train.monitor (for a run that did not finish).",
+)
+
 
 @cli.command()
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
 @click.option("--split", "splits", multiple=True, help="Splits to evaluate (default: validation and test).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_checkpoint_option
 @pass_registry
-def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json: bool) -> None:
+def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json: bool, checkpoint: str) -> None:
     """Evaluate a saved run on its recipe's data."""
     from .runs import load_run
     from .training import evaluate_run
 
-    results = evaluate_run(load_run(run_dir, registry), splits or ("validation", "test"))
+    results = evaluate_run(load_run(run_dir, registry, CHECKPOINTS[checkpoint]), splits or ("validation", "test"))
     if not results:
         raise ZooError(f"the dataset has none of the splits {', '.join(splits or ('validation', 'test'))}")
     if as_json:
@@ -446,14 +456,15 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
     type=click.Path(dir_okay=False, exists=True),
     help="Inputs from a .json, .yaml or .npy file.",
 )
+@_checkpoint_option
 @pass_registry
-def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_file: str | None) -> None:
+def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_file: str | None, checkpoint: str) -> None:
     """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
     pairs, for text: the text); one JSON line per input."""
     from .runs import load_run
 
     raw = _read_inputs(values, input_file)
-    predictions = load_run(run_dir, registry).predict(raw)
+    predictions = load_run(run_dir, registry, CHECKPOINTS[checkpoint]).predict(raw)
     inputs = raw if isinstance(raw, list) else [None] * len(predictions)
     for given, prediction in zip(inputs, predictions):
         click.echo(json.dumps({"input": given, "prediction": prediction}))

@@ -260,6 +260,11 @@ class SavedRun:
         return self.spec.decode_outputs(outputs)
 
 
+#: Statuses of a run whose model.keras is not what training made: still training (or killed), or failed.
+UNFINISHED = ("training", "failed", None)
+BEST = "checkpoints/best.keras"
+
+
 def load_run(path: str | os.PathLike[str], registry: Registry, model: str = "model.keras") -> SavedRun:
     """Load the run at ``path`` with the plugins of ``registry`` (the running command's, with its
     ``--plugin`` files: ``zoo.cli.pass_registry`` hands it to a plugin command).
@@ -267,6 +272,13 @@ def load_run(path: str | os.PathLike[str], registry: Registry, model: str = "mod
     ``model`` may name another saved model of the run, such as ``checkpoints/best.keras``.
     """
     run = Run.open(path)
+    status = run.read_json("meta.json").get("status") if (run.path / "meta.json").exists() else None
+    if status in UNFINISHED and model == "model.keras":
+        best = "; or use its best checkpoint (--checkpoint best)" if (run.path / BEST).exists() else ""
+        raise RunError(
+            f"{run.path} did not finish training (status {status!r}): its model.keras is not a trained "
+            f"model. Train it again{best}"
+        )
     plan = plan_of_run(run, registry)
     return SavedRun(run, plan, spec_of_run(run, plan), load_run_model(run, plan, model))
 

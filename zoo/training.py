@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .backend import import_keras
 from .compose import Built, build_plan, load_dataset, prepare_stage
 from .console import keras_verbose, note
-from .errors import ZooError
+from .errors import RecipeError, ZooError
 from .plan import Plan, TrainConfig
 from .provenance import save_built
 from .runs import Run, SavedRun, atomic_path, check_out_free, default_run_dir
@@ -129,6 +129,11 @@ def train_plan(
     ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
     otherwise); with 0 the zoo prints nothing of its own either.
     """
+    if not any(stage.epochs for stage in plan.train.stage_list()):
+        raise RecipeError(
+            "train.stages: every stage has 0 epochs, so nothing would be trained; give a stage "
+            "epochs (--set train.epochs=N), or use `zoo build` for an untrained model"
+        )
     out = out if out is not None else default_run_dir(plan.name)
     check_out_free(out, force)
     built = build_plan(plan)
