@@ -225,6 +225,29 @@ def test_freezing_an_unknown_layer_lists_the_layers():
     )
 
 
+def test_a_saved_model_that_needs_code_is_one_line_and_runs_none(run_cli, tmp_path, monkeypatch):
+    import keras
+
+    run = zoo.train("example-blobs-mlp", out=str(tmp_path / "run"), verbose=0, train={"stages": [{"epochs": 1}]})
+
+    def fn(x):
+        return x * 2
+
+    features = keras.Input((4,), name="features")
+    keras.Model(features, keras.layers.Lambda(fn, name="lam")(features)).save(run.path / "model.keras")
+    error = run_cli("predict", str(run.path), "[[0.1, 0.2, 0.3, 0.4]]", code=1).stderr
+    assert error.startswith(
+        f"Error: {run.path / 'model.keras'}: cannot load the model: Could not locate function 'fn' "
+    )
+    assert error.count("\n") == 1 and len(error) < 400
+
+    zoo.train("example-blobs-mlp", out=str(tmp_path / "custom"), verbose=0, train={"stages": [{"epochs": 1}]})
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "")  # the plugin of its FeatureScale layer is not loaded
+    error = run_cli("evaluate", str(tmp_path / "custom"), code=1).stderr
+    assert "dataset.use: unknown dataset 'example-blobs'" in error
+    assert error.rstrip().endswith("(this run was built with plugins from zoo-example-plugin: install and load them)")
+
+
 def test_a_run_that_did_not_finish_is_not_evaluated_as_if_trained(trained, run_cli, tmp_path):
     import shutil
 

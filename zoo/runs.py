@@ -193,12 +193,23 @@ class Run:
         path = self.path / name
         if not path.is_file():
             raise RunError(f"{path}: missing; this run has no saved model (did the build fail?)")
-        if prepare is not None:
-            prepare()
         try:
+            if prepare is not None:
+                prepare()
             return keras.saving.load_model(path, safe_mode=True)
-        except (ValueError, OSError, KeyError) as exc:
-            raise RunError(f"{path}: cannot load the model: {exc}") from exc
+        except (ValueError, OSError, KeyError, TypeError, ImportError, AttributeError) as exc:
+            cause = _root_cause(exc)
+            hint = self._plugin_hint() if "class" in cause or "module" in cause else ""
+            raise RunError(f"{path}: cannot load the model: {cause}{hint}") from exc
+
+    def _plugin_hint(self) -> str:
+        """Which distributions the run's plugins came from, for a model that needs code not loaded."""
+        try:
+            plugins = self.read_json("meta.json").get("plugins", {}).values()
+        except RunError:
+            return ""
+        wanted = sorted({p["distribution"] for p in plugins if p.get("distribution") not in (None, "keras-zoo")})
+        return f" (this run was built with plugins from {', '.join(wanted)}: install and load them)" if wanted else ""
 
     # -- plots ----------------------------------------------------------------------------------
     def plot_history(self, rows: Sequence[Mapping[str, float]], name: str = "learning_curves.png") -> Path | None:
@@ -230,6 +241,21 @@ class Run:
             fig.savefig(tmp, dpi=110)
         plt.close(fig)
         return path
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The first sentence of the deepest exception in the chain: Keras wraps a missing function in
+    several layers of "could not be deserialized properly", each quoting whole configs."""
+    while exc.__cause__ or exc.__context__:
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    first = text.split(". ")[0]
+    if isinstance(exc, ModuleNotFoundError):
+        first = f"it needs the module {exc.name!r}, which is not installed"
+    elif "Could not locate" in first:
+        first += " (a Lambda over a function, or a layer of a plugin that is not loaded: safe mode runs no code "
+        first += "a file names)"
+    return first if len(first) <= 300 else first[:280] + "..."
 
 
 # -- loading a saved run: the public door for plugin commands and Python ------------------------------
@@ -287,7 +313,10 @@ def plan_of_run(run: Run, registry: Registry) -> Plan:
     """The run's ``recipe.yaml``, resolved against ``registry``."""
     from .recipes import resolve
 
-    return resolve(None, registry, config_files=(run.recipe_path,))
+    try:
+        return resolve(None, registry, config_files=(run.recipe_path,))
+    except ZooError as exc:  # most often a plugin the run was built with is not loaded here
+        raise type(exc)(f"{exc}{run._plugin_hint()}") from None
 
 
 def spec_of_run(run: Run, plan: Plan) -> DatasetSpec:
