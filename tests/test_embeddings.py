@@ -100,6 +100,7 @@ def test_corrupt_glove_lines_name_their_line(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ZooError, match=message):
         load_glove(path)
+    assert not list((tmp_path / "home").rglob("glove-*"))  # no half-made cache left behind
 
 
 def test_any_layout_block_size_and_gzip_members_parse_alike(tmp_path, monkeypatch):

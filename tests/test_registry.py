@@ -178,6 +178,15 @@ def test_allow_list_restricts_third_party_plugins(monkeypatch, allow, loaded):
     assert "cf" in registry.plugins  # built-ins always load
 
 
+def test_a_selection_that_names_no_installed_plugin_warns(monkeypatch, capsys):
+    monkeypatch.setenv("ZOO_LOAD_PLUGINS", "exmaple")
+    discover()
+    warning = capsys.readouterr().err.splitlines()[-1]
+    assert warning.startswith(
+        "zoo: warning: ZOO_LOAD_PLUGINS names 'exmaple', which no installed plugin is called; did you mean 'example'?"
+    )
+
+
 def test_load_plugins_is_idempotent():
     assert load_plugins() is load_plugins()
 

@@ -283,6 +283,20 @@ def _allowed(names: Iterable[str]) -> bool:
     return any(n in wanted for n in names)
 
 
+def _warn_unmatched_selection(entry_points: Iterable[importlib.metadata.EntryPoint]) -> None:
+    """A name in ``ZOO_LOAD_PLUGINS`` that no installed plugin answers to is most likely a typo."""
+    allow = os.environ.get("ZOO_LOAD_PLUGINS")
+    if not allow:
+        return
+    known = {n for ep in entry_points for n in (ep.name, ep.dist.name if ep.dist else "") if n}
+    for name in sorted({n.strip() for n in allow.split(",") if n.strip()} - known):
+        print(
+            f"zoo: warning: ZOO_LOAD_PLUGINS names {name!r}, which no installed plugin is called"
+            f"{did_you_mean(name, known) or ''} (installed: {', '.join(sorted(known))})",
+            file=sys.stderr,
+        )
+
+
 def _is_builtin(ep: importlib.metadata.EntryPoint) -> bool:
     """An entry point of keras-zoo's own distribution: a built-in plugin."""
     return ep.dist is not None and re.sub(r"[-_.]+", "-", ep.dist.name).lower() == DISTRIBUTION
@@ -311,6 +325,7 @@ def discover(plugin_files: Iterable[str | os.PathLike[str]] = (), strict: bool =
             ep.load,
         )
 
+    _warn_unmatched_selection(entry_points)
     env_files = [p for p in os.environ.get("ZOO_PLUGIN_FILES", "").split(os.pathsep) if p]
     for file in [*env_files, *plugin_files]:
         path = Path(file).expanduser()

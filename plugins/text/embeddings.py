@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -171,6 +172,18 @@ def _parse_into(path: Path, cache: Path) -> tuple[list[str], int]:
     return words, dim
 
 
+def _build_cache(path: Path, cache: Path, meta_file: Path) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    words, dim = _parse_into(path, cache)
+    if not words:
+        raise ZooError(f"{path}: no vectors (the file is empty)")
+    with atomic_path(cache / "words.txt") as tmp:
+        tmp.write_text("\n".join(words), encoding="utf-8")
+    checksum = hashlib.sha256(f"{path.name}|{path.stat().st_size}|{len(words)}x{dim}".encode()).hexdigest()
+    with atomic_path(meta_file) as tmp:  # written last: its presence means the cache is complete
+        tmp.write_text(json.dumps({"rows": len(words), "dim": dim, "source": str(path), "checksum": checksum}))
+
+
 def load_glove(path: str | os.PathLike[str]) -> Vectors:
     """GloVe vectors (``.txt`` or ``.gz``), parsed once and then memory-mapped from the cache."""
     path = Path(path).expanduser()
@@ -179,15 +192,11 @@ def load_glove(path: str | os.PathLike[str]) -> Vectors:
     cache = _cache_dir(path)
     meta_file = cache / "meta.json"
     if not meta_file.exists():
-        cache.mkdir(parents=True, exist_ok=True)
-        words, dim = _parse_into(path, cache)
-        if not words:
-            raise ZooError(f"{path}: no vectors (the file is empty)")
-        with atomic_path(cache / "words.txt") as tmp:
-            tmp.write_text("\n".join(words), encoding="utf-8")
-        checksum = hashlib.sha256(f"{path.name}|{path.stat().st_size}|{len(words)}x{dim}".encode()).hexdigest()
-        with atomic_path(meta_file) as tmp:  # written last: its presence means the cache is complete
-            tmp.write_text(json.dumps({"rows": len(words), "dim": dim, "source": str(path), "checksum": checksum}))
+        try:
+            _build_cache(path, cache, meta_file)
+        except BaseException:  # a bad file (or Ctrl-C) leaves no half-made cache behind
+            shutil.rmtree(cache, ignore_errors=True)
+            raise
     meta = json.loads(meta_file.read_text())
     words = (cache / "words.txt").read_text(encoding="utf-8").split("\n")
     vectors = np.memmap(cache / "vectors.f32", dtype=np.float32, mode="r", shape=(meta["rows"], meta["dim"]))
