@@ -18,6 +18,13 @@ model: {use: cf-bias, n_factors: *e}
 # (what was given, arguments, the files to write first, the start of the one line of stderr)
 CASES = [
     (
+        "a model larger than the machine's memory",
+        ["build", "synthetic-cf-bias", "--set", "model.n_factors=1000000000000"],
+        {},
+        "Error: model 'cf-bias' does not fit in memory: a tensor of shape [400, 1000000000000] "
+        "(1,490,116 GiB of float32); make it smaller",
+    ),
+    (
         "zero epochs to train",
         ["train", "synthetic-cf-bias", "--set", "train.epochs=0"],
         {},

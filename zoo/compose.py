@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -82,6 +84,15 @@ def load_embedding(plan: Plan, dataset: Dataset) -> EmbeddingMatrix | None:
     return vectors.matrix(vocabulary, seed=plan.train.seed)
 
 
+def _allocation(exc: BaseException) -> str:
+    """What could not be allocated, from TensorFlow's out-of-memory message (or the error's name)."""
+    shape = re.search(r"shape\[([\d,]+)\]", str(exc))
+    if not shape:
+        return type(exc).__name__
+    dims = [int(d) for d in shape.group(1).split(",")]
+    return f"a tensor of shape {dims} ({math.prod(dims) * 4 / 2**30:,.0f} GiB of float32)"
+
+
 def build_model(plan: Plan, spec: DatasetSpec, embedding: EmbeddingMatrix | None = None) -> keras.Model:
     keras = import_keras()
     builder = plan.model.load()
@@ -101,8 +112,14 @@ def build_model(plan: Plan, spec: DatasetSpec, embedding: EmbeddingMatrix | None
     args = (spec, embedding) if embedding is not None else (spec,)
     try:
         model = builder(*args, **plan.model.params)
-    except ValueError as exc:  # Keras builders check their arguments and raise ValueError
-        raise RecipeError(f"model {plan.model.use!r}: {exc}") from exc
+    except Exception as exc:
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
+            raise RecipeError(
+                f"model {plan.model.use!r} does not fit in memory: {_allocation(exc)}; make it smaller"
+            ) from None
+        if not isinstance(exc, ValueError):  # a bug of the plugin's: its traceback helps
+            raise
+        raise RecipeError(f"model {plan.model.use!r}: {exc}") from exc  # arguments checked first, as Keras does
     if not isinstance(model, keras.Model):
         raise PluginError(f"model {plan.model.use!r} returned {type(model).__name__}, not keras.Model")
     return model
