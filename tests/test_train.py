@@ -318,6 +318,47 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypat
     assert run.load_model().name == "cf_bias"
 
 
+@pytest.mark.parametrize("after_epochs", [1, 2, 3])
+def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):
+    """SIGINT, as the terminal sends it, at different moments of a run that saves a checkpoint
+    every epoch: each one stops it, with exit 130 and a readable run."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    out = tmp_path / "run"
+    command = [
+        str(Path(sys.executable).parent / "zoo"),
+        "train",
+        "synthetic-cf-bias",
+        *SMALL,
+        "--set",
+        "train.epochs=500",
+        "--out",
+        str(out),
+        "-q",
+    ]
+
+    def epochs_done() -> int:
+        return len(Run(out).read_history()) if (out / "history.csv").exists() else 0
+
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while epochs_done() < after_epochs:
+            assert time.monotonic() < deadline and child.poll() is None, "training did not start"
+            time.sleep(0.05)
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=60)  # a lost Ctrl-C would run 500 epochs and time out here
+    finally:
+        child.kill()
+    assert child.returncode == 130, stderr[-2000:]
+    assert "Error: interrupted after " in stderr
+    assert Run(out).read_json("meta.json")["status"] == "interrupted"
+
+
 def test_a_full_disk_leaves_the_saved_file_intact(tmp_path, monkeypatch):
     target = tmp_path / "metrics.json"
     target.write_text("saved before")

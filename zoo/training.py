@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +28,44 @@ if TYPE_CHECKING:
 
 class TrainingFailed(ZooError):
     """The loss became NaN or infinite: the run is marked ``failed``, never ``complete``."""
+
+
+class CtrlC:
+    """While training, Ctrl-C sets a flag that the loop turns into ``KeyboardInterrupt`` at the end of
+    the next batch. Raised at an arbitrary point instead (inside a finalizer, a background thread's
+    callback, a checkpoint being written), Python can swallow it and training goes on. A second
+    Ctrl-C interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():  # signals only reach the main thread
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def callback(self) -> Any:
+        ctrl_c = self
+
+        class StopOnCtrlC(import_keras().callbacks.Callback):  # type: ignore[misc]
+            def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+                if ctrl_c.requested:
+                    raise KeyboardInterrupt
+
+            on_test_batch_end = on_train_batch_end
+            on_epoch_end = on_train_batch_end
+
+        return StopOnCtrlC()
 
 
 class Interrupted(ZooError):
@@ -85,28 +125,44 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
 
 def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, Any]]:
     """Fit every stage in turn; returns one row per epoch (also written to ``history.csv``)."""
+    train = built.plan.train
+    monitor = _monitor(train, "validation" in built.dataset.splits or train.validation_split > 0)
+    rows: list[dict[str, Any]] = []
+    with CtrlC() as ctrl_c:
+        for index, stage in enumerate(train.stage_list()):
+            if index > 0:
+                prepare_stage(built, stage)
+            if stage.epochs == 0:
+                continue
+            _fit(built, run, rows, index, stage.epochs, monitor, verbose, ctrl_c)
+    return rows
+
+
+def _fit(
+    built: Built,
+    run: Run,
+    rows: list[dict[str, Any]],
+    index: int,
+    epochs: int,
+    monitor: str,
+    verbose: Any,
+    ctrl_c: CtrlC,
+) -> None:
+    """One stage's ``model.fit``, its epochs numbered after the earlier stages'."""
     train, dataset = built.plan.train, built.dataset
     fit_split, validation = dataset.splits["train"], dataset.splits.get("validation")
-    monitor = _monitor(train, validation is not None or train.validation_split > 0)
-    rows: list[dict[str, Any]] = []
-    for index, stage in enumerate(train.stage_list()):
-        if index > 0:
-            prepare_stage(built, stage)
-        if stage.epochs == 0:
-            continue
-        done = len(rows)
-        built.model.fit(
-            fit_split.x,
-            fit_split.y,
-            batch_size=train.batch_size,
-            epochs=done + stage.epochs,
-            initial_epoch=done,
-            validation_data=(validation.x, validation.y) if validation is not None else None,
-            validation_split=train.validation_split if validation is None else 0.0,
-            callbacks=_callbacks(run, rows, index, monitor, train),
-            verbose=keras_verbose(verbose),
-        )
-    return rows
+    done = len(rows)
+    built.model.fit(
+        fit_split.x,
+        fit_split.y,
+        batch_size=train.batch_size,
+        epochs=done + epochs,
+        initial_epoch=done,
+        validation_data=(validation.x, validation.y) if validation is not None else None,
+        validation_split=train.validation_split if validation is None else 0.0,
+        callbacks=[*_callbacks(run, rows, index, monitor, train), ctrl_c.callback()],
+        verbose=keras_verbose(verbose),
+    )
 
 
 def evaluate(
