@@ -75,7 +75,7 @@ def run(code: str, archive: Path, env: dict[str, str]) -> tuple[str, float, floa
         text=True,
     )
     assert child.stdout is not None
-    out = child.stdout.read().strip().splitlines()[-1]
+    out = (child.stdout.read().strip().splitlines() or [""])[-1]
     _, status, usage = os.wait4(child.pid, 0)
     if os.waitstatus_to_exitcode(status):
         sys.exit(f"failed: {out}")
