@@ -187,6 +187,23 @@ def test_a_selection_that_names_no_installed_plugin_warns(monkeypatch, capsys):
     )
 
 
+def test_a_third_party_name_collision_does_not_break_the_builtin_recipes(write_file):
+    from zoo.errors import PluginError, RecipeError
+    from zoo.recipes import resolve
+
+    rival = write_file("rival.py", MODEL_PLUGIN.format(name="cf-bias", stem="rival", alias="rival-bias"))
+    registry = discover([rival])
+    plan = resolve("synthetic-cf-bias", registry)  # the built-in recipe's bare name is its own plugin's
+    assert plan.model.entry.qualified_name == "cf:cf-bias"
+    mine = write_file("mine.yaml", "extends: synthetic-cf-bias\nmodel: {use: cf-bias}\n")
+    with pytest.raises(RecipeError, match=r"model\.use: model 'cf-bias' is registered by more than one plugin"):
+        resolve(None, registry, config_files=[mine])  # a user's own bare name stays ambiguous
+    with pytest.raises(
+        PluginError, match=r"model 'cf-bias' is registered by more than one plugin: cf:cf-bias .*--strict"
+    ):
+        discover([rival], strict=True)
+
+
 def test_load_plugins_is_idempotent():
     assert load_plugins() is load_plugins()
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RecipeError, UnknownNameError, ZooError, brief, did_you_mean
+from .errors import AmbiguousNameError, RecipeError, UnknownNameError, ZooError, brief, did_you_mean
 from .params import check_value, injected_parameters, recipe_parameters
 from .plan import COMPONENTS, Component, Plan, Stage, TrainConfig, dump_recipe, plain
 from .yamlfile import YamlMap, load_yaml, parse_yaml
@@ -57,6 +57,7 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> YamlMap:
     since the old component's parameters mean nothing to the new one."""
     result = YamlMap(base)
     result.where = dict(getattr(base, "where", {}))
+    result.owner = getattr(over, "owner", None) if "use" in over else getattr(base, "owner", None)
     for key, value in over.items():
         old = result.get(key)
         replaced = (
@@ -163,10 +164,28 @@ def _raw_recipe(name: str, registry: Registry, local: Mapping[str, Any], chain: 
     """The recipe ``name`` with its ``extends`` chain merged in."""
     if name in chain:
         raise RecipeError(f"recipe {name!r}: extends forms a cycle: {' -> '.join((*chain, name))}")
-    recipe = local[name] if name in local else registry.get("recipe", name).load()
+    if name in local:
+        recipe = local[name]
+    else:
+        entry = registry.get("recipe", name)
+        recipe = _owned(entry.load(), entry.plugin)
     if not isinstance(recipe, Mapping):
         raise RecipeError(f"recipe {name!r}: expected a mapping. Received: {brief(recipe)}")
     return _expand(name, recipe, registry, local, (*chain, name))
+
+
+def _owned(recipe: Any, plugin: str) -> Any:
+    """A copy of a plugin's registered recipe whose component sections know their plugin."""
+    if not isinstance(recipe, Mapping):
+        return recipe
+    owned = YamlMap(recipe)
+    owned.where = dict(getattr(recipe, "where", {}))
+    for section in COMPONENTS:
+        if isinstance(recipe.get(section), Mapping):
+            owned[section] = YamlMap(recipe[section])
+            owned[section].where = dict(getattr(recipe[section], "where", {}))
+            owned[section].owner = plugin
+    return owned
 
 
 def _expand(
@@ -311,6 +330,16 @@ def component(registry: Registry, kind: str, name: str, settings: Iterable[str] 
     return target, _check_section(_Context(owner, prefix=owner), kind, values, target, owner, "")
 
 
+def _get_own_first(registry: Registry, kind: str, use: str, owner: str | None) -> Any:
+    """``use`` in the registry; a bare name that two plugins registered is the recipe's own plugin's."""
+    try:
+        return registry.get(kind, use)
+    except AmbiguousNameError:
+        if owner is None or ":" in use:
+            raise
+        return registry.get(kind, f"{owner}:{use}")
+
+
 def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Registry) -> Component | None:
     section = kind
     raw = recipe.get(section)
@@ -329,7 +358,7 @@ def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Re
             _where(raw, "use") or where, f"{section}.use", f"expected a {kind} name. Received: {brief(use)}"
         )
     try:
-        entry = registry.get(kind, use)
+        entry = _get_own_first(registry, kind, use, getattr(raw, "owner", None))
         target = entry.load()
     except ZooError as exc:
         raise ctx.error(_where(raw, "use") or where, f"{section}.use", str(exc)) from None

@@ -224,6 +224,12 @@ class Registry:
                 except Exception as exc:
                     self._forget(plugin.name)
                     self._fail(plugin, exc, strict)
+        if strict:  # a name two plugins registered works only as plugin:name: --strict refuses it
+            for kind, names in self._names.items():
+                for name, same in names.items():
+                    if len(same) > 1:
+                        owners = " and ".join(f"{e.qualified_name} ({self.describe_source(e)})" for e in same)
+                        raise PluginError(f"{kind} {name!r} is registered by more than one plugin: {owners} (--strict)")
 
     def _forget(self, plugin: str) -> None:
         """Drop what a failing plugin registered, so it is all or nothing."""

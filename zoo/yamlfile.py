@@ -18,6 +18,9 @@ class YamlMap(dict):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.where: dict[Any, str] = {}
+        #: The plugin whose registered recipe set this section's ``use``: its bare names are that
+        #: plugin's own, so another plugin registering the same name cannot break the recipe.
+        self.owner: str | None = None
 
 
 #: More values than a recipe ever holds once its aliases (*name) are expanded: a document with more
