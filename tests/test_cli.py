@@ -105,20 +105,50 @@ def test_show_json_and_an_alias(run_cli):
     } in info["parameters"]
 
 
+def test_a_slow_plugin_import_is_named(run_cli, write_file):
+    slow = write_file(
+        "slow_plugin.py",
+        """
+        import time
+
+        time.sleep(1.2)  # as a plugin importing TensorFlow at module level does
+
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_models(register):
+            register("slow-model", "slow_plugin:nothing")
+    """,
+    )
+    result = run_cli("--plugin", str(slow), "plugins")
+    assert result.stderr.startswith("zoo: warning: plugin 'slow_plugin' took 1.2 s to import, and every zoo command")
+    row = next(line for line in result.stdout.splitlines() if line.startswith("slow_plugin"))
+    assert float(row.split()[4].rstrip("s")) >= 1.2
+
+
 def test_plugins(run_cli):
     lines = run_cli("plugins").stdout.splitlines()
-    assert lines[0].split() == ["NAME", "SOURCE", "DISTRIBUTION", "VERSION", "HOOKS"]
-    rows = {line.split(None, 4)[0]: line.split(None, 4)[1:] for line in lines[1:]}
+    assert lines[0].split() == ["NAME", "SOURCE", "DISTRIBUTION", "VERSION", "IMPORT", "HOOKS"]
+    rows = {line.split(None, 5)[0]: line.split(None, 5)[1:] for line in lines[1:]}
+    imported = {name: row.pop(3) for name, row in rows.items()}
     assert rows["cf"] == ["builtin", "keras-zoo", "0.1.0", "commands, datasets, models, recipes"]
     assert "zoo" not in rows
     assert rows["example"] == ["entrypoint", "zoo-example-plugin", "0.1.0", "commands, datasets, models, recipes"]
+    assert all(t.endswith("s") and float(t[:-1]) >= 0 for t in imported.values())  # each plugin's import time
     assert lines[-1].startswith("example  entrypoint")  # built-ins first, then entry points
 
 
 def test_plugins_shows_a_broken_plugin_and_the_rest_works(run_cli, write_file):
     broken = write_file("broken.py", "raise RuntimeError('boom')\n")
     result = run_cli("--plugin", str(broken), "plugins")
-    assert result.stdout.splitlines()[-1].split(None, 4) == ["broken", "file", "-", "-", "ERROR: RuntimeError: boom"]
+    assert result.stdout.splitlines()[-1].split(None, 5) == [
+        "broken",
+        "file",
+        "-",
+        "-",
+        "-",
+        "ERROR: RuntimeError: boom",
+    ]
     assert result.stderr == (
         "zoo: warning: plugin 'broken' (file) failed to load: RuntimeError: boom "
         "(see `zoo plugins`; --strict makes this fatal)\n"

@@ -251,13 +251,14 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([vars(p) for p in found], indent=2))
         return
-    rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "HOOKS")]
+    rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "IMPORT", "HOOKS")]
     rows += [
         (
             p.name,
             p.source,
             p.distribution or "-",
             p.version or "-",
+            "-" if p.import_s is None else f"{p.import_s:.2f}s",
             f"ERROR: {p.error}" if p.error else ", ".join(h.removeprefix("register_") for h in p.hooks),
         )
         for p in found

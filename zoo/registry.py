@@ -21,6 +21,7 @@ import importlib.util
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -103,6 +104,11 @@ class Plugin:
     version: str | None = None
     hooks: list[str] = field(default_factory=list)
     error: str | None = None
+    import_s: float | None = None  # how long importing the plugin's module took
+
+
+#: An import slower than this makes every `zoo` command slow: the plugin is named on stderr.
+SLOW_IMPORT_S = 1.0
 
 
 class Registry:
@@ -260,12 +266,22 @@ def _import_module_plugin(
     loader: Callable[[], Any],
 ) -> None:
     plugin = Plugin(name=name, source=source, module=module, distribution=dist, version=version)
+    start = time.perf_counter()
     try:
         obj = loader()
     except Exception as exc:
         registry.plugins[name] = plugin
         registry._fail(plugin, exc, strict)
         return
+    plugin.import_s = round(time.perf_counter() - start, 3)
+    if plugin.import_s > SLOW_IMPORT_S:
+        print(
+            f"zoo: warning: plugin {name!r} took {plugin.import_s:.1f} s to import, and every zoo command waits "
+            f"for it; "
+            f"it most likely imports TensorFlow, Keras or another framework at module level (import them inside "
+            f"the functions that need them: docs/plugins.md)",
+            file=sys.stderr,
+        )
     registry._add_plugin(obj, plugin, strict)
 
 
