@@ -309,3 +309,28 @@ def test_embed_reads_a_trained_runs_embedding(run_cli, tmp_path):
     out = run_cli("embed", "neighbors", str(run.path), "film", "--top", "3").stdout.splitlines()
     assert [line.split()[1] for line in out] == [w for _, w in expected]
     assert [float(line.split()[0]) for line in out] == pytest.approx([s for s, _ in expected], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("t.bin", None, r"t\.bin: cannot load word2vec vectors \(unexpected end of input"),
+        ("g.txt", "two 3\nthe 1 2 3\n", r"g\.txt: cannot load word2vec vectors \(invalid literal for int"),
+        ("h.txt", "2 3\nthe 1 2\nfilm 1 2 x\n", r"h\.txt: cannot load word2vec vectors \(could not broadcast"),
+        ("e.txt", "", r"e\.txt: cannot load word2vec vectors \(not enough values to unpack"),
+    ],
+    ids=["truncated binary", "bad header", "short row", "empty"],
+)
+def test_a_damaged_word2vec_file_is_one_line(tmp_path, name, content, message):
+    from gensim.models import KeyedVectors
+
+    path = tmp_path / name
+    if content is None:  # a binary file cut short
+        keyed = KeyedVectors(vector_size=3)
+        keyed.add_vectors(["the", "film"], np.array([[1, 2, 3], [4, 5, 6]], dtype="float32"))
+        keyed.save_word2vec_format(str(tmp_path / "whole.bin"), binary=True)
+        path.write_bytes((tmp_path / "whole.bin").read_bytes()[:-7])
+    else:
+        path.write_text(content)
+    with pytest.raises(ZooError, match=message):
+        word2vec(None, path=str(path), dim=3)
