@@ -195,7 +195,8 @@ def test_real_ml_latest_small_one_epoch(tmp_path):
     path = Path(os.environ["ZOO_DATA_DIR"]) / "movielens" / "ml-latest-small"
     dataset = movielens(path=str(path))
     assert (dataset.spec.n_users, dataset.spec.n_items) == (610, 9724)
-    assert len(dataset.splits["train"]) + len(dataset.splits["validation"]) == 100836
+    sizes = {name: len(split) for name, split in dataset.splits.items()}
+    assert sizes == {"train": 70585, "validation": 20167, "test": 10084}  # 70/20/10 of 100,836
     run = zoo.train(
         "movielens-cf-best",
         out=str(tmp_path / "run"),
@@ -203,7 +204,8 @@ def test_real_ml_latest_small_one_epoch(tmp_path):
         dataset={"path": str(path)},
         train={"stages": [{"epochs": 1}]},
     )
-    assert run.read_json("metrics.json")["validation"]["mse"] < 1.0
+    metrics = run.read_json("metrics.json")
+    assert metrics["validation"]["mse"] < 1.0 and metrics["test"]["mse"] < 1.0
 
 
 def test_kfold_test_folds_are_disjoint_and_cover_every_rating_and_validation_is_apart(tmp_path):
