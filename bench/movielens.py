@@ -128,6 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the folder holding ml-latest-small/ and ml-100k/")
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0, help="resume section 1 from this seed")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
@@ -141,7 +142,7 @@ def main() -> None:
     if "lesson" not in args.skip:
         print(f"== cf-bias, lesson settings, {args.epochs} epochs: zoo `movielens-cf-bias` vs hand-written Keras")
         rows = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.seeds):
             z = zoo_run("movielens-cf-bias", small, seed, args.epochs)
             h = hand_written_run(hand_written_bias, small, seed, args.epochs)
             rows.append({"seed": seed, "zoo": z, "hand": h})
