@@ -318,6 +318,21 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypat
     assert run.load_model().name == "cf_bias"
 
 
+def test_a_ctrl_c_during_a_write_is_held_until_the_write_is_done():
+    import os
+    import signal
+    import time
+
+    finished = []
+    with training.CtrlC() as ctrl_c, pytest.raises(KeyboardInterrupt):
+        with ctrl_c.held():  # as the best checkpoint is being written
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+            finished.append("the write")
+        finished.append("not reached: the held Ctrl-C is raised here")
+    assert finished == ["the write"]
+
+
 @pytest.mark.parametrize("after_epochs", [1, 2, 3])
 def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):
     """SIGINT, as the terminal sends it, at different moments of a run that saves a checkpoint

@@ -3,6 +3,7 @@ epoch, an atomic best checkpoint, early stopping, NaN), evaluation, Ctrl-C, and 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -10,6 +11,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .backend import import_keras
@@ -31,13 +33,15 @@ class TrainingFailed(ZooError):
 
 
 class CtrlC:
-    """While training, Ctrl-C sets a flag that the loop turns into ``KeyboardInterrupt`` at the end of
-    the next batch. Raised at an arbitrary point instead (inside a finalizer, a background thread's
-    callback, a checkpoint being written), Python can swallow it and training goes on. A second
-    Ctrl-C interrupts at once."""
+    """While training, a Ctrl-C that arrives while a file of the run is being written (the best
+    checkpoint, the history) is held until the write is done, then raised: raised inside the
+    write, it could be swallowed by the code doing it and training would go on. Anywhere else it
+    interrupts at once, as usual; a second one while held interrupts at once too. No per-batch
+    hook is added, so training runs as fast as without it."""
 
     def __init__(self) -> None:
         self.requested = False
+        self.holding = 0
         self.previous: Any = None
 
     def __enter__(self) -> CtrlC:
@@ -50,22 +54,22 @@ class CtrlC:
             signal.signal(signal.SIGINT, self.previous)
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
+        if self.holding and not self.requested:
+            self.requested = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold a Ctrl-C until the block is done, then raise it."""
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if not self.holding and self.requested:
+            self.requested = False
             raise KeyboardInterrupt
-        self.requested = True
-
-    def callback(self) -> Any:
-        ctrl_c = self
-
-        class StopOnCtrlC(import_keras().callbacks.Callback):  # type: ignore[misc]
-            def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-                if ctrl_c.requested:
-                    raise KeyboardInterrupt
-
-            on_test_batch_end = on_train_batch_end
-            on_epoch_end = on_train_batch_end
-
-        return StopOnCtrlC()
 
 
 class Interrupted(ZooError):
@@ -81,7 +85,9 @@ def _monitor(train: TrainConfig, has_validation: bool) -> str:
     return train.monitor
 
 
-def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, train: TrainConfig) -> list[Any]:
+def _callbacks(
+    run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, train: TrainConfig, ctrl_c: CtrlC
+) -> list[Any]:
     callbacks = import_keras().callbacks
     Callback: Any = callbacks.Callback
     EarlyStopping: Any = callbacks.EarlyStopping
@@ -91,7 +97,8 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
 
         def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
             rows.append({"epoch": epoch, "stage": stage, **{k: float(v) for k, v in (logs or {}).items()}})
-            run.write_history(rows)
+            with ctrl_c.held():
+                run.write_history(rows)
 
     class BestCheckpoint(EarlyStopping):
         """Saves the best model by ``monitor``, atomically: Keras's ModelCheckpoint writes in place,
@@ -114,8 +121,9 @@ def _callbacks(run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, t
             super().on_epoch_end(epoch, logs)
             if self.best is not None and self.best is not before:  # this epoch improved on the best
                 self.best = float(self.best)
-                run.save_model(self.model, "checkpoints/best.keras")
-                run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
+                with ctrl_c.held():
+                    run.save_model(self.model, "checkpoints/best.keras")
+                    run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
 
     chosen = [RunLogger(), BestCheckpoint(), callbacks.TerminateOnNaN()]
     if train.early_stopping is not None:
@@ -160,7 +168,7 @@ def _fit(
         initial_epoch=done,
         validation_data=(validation.x, validation.y) if validation is not None else None,
         validation_split=train.validation_split if validation is None else 0.0,
-        callbacks=[*_callbacks(run, rows, index, monitor, train), ctrl_c.callback()],
+        callbacks=_callbacks(run, rows, index, monitor, train, ctrl_c),
         verbose=keras_verbose(verbose),
     )
 
