@@ -243,40 +243,13 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
     many = tmp_path / "many.txt"
     many.write_text("".join(f"w{i} {i % 7} {i % 5} {i % 3}\n" for i in range(150)))
-    out = run_cli(
-        "embed",
-        "map",
-        "glove",
-        "--method",
-        "pca",
-        "--n",
-        "30",
-        "--out",
-        str(png),
-        "--set",
-        f"path={many}",
-        "--set",
-        "dim=3",
-    ).stdout
-    assert out.splitlines()[0] == "mapped 'w100' to 'w129': 30 words after the 100 most frequent"
-    out = run_cli(
-        "embed",
-        "map",
-        "glove",
-        "--method",
-        "pca",
-        "--n",
-        "30",
-        "--skip",
-        "0",
-        "--out",
-        str(png),
-        "--set",
-        f"path={many}",
-        "--set",
-        "dim=3",
-    ).stdout
-    assert out.splitlines()[0] == "mapped 'w0' to 'w29': 30 words after the 0 most frequent"
+
+    def map_many(*options: str) -> str:
+        args = ["embed", "map", "glove", "--method", "pca", "--n", "30", *options, "--out", str(png)]
+        return run_cli(*args, "--set", f"path={many}", "--set", "dim=3").stdout.splitlines()[0]
+
+    assert map_many() == "mapped 'w100' to 'w129': 30 words after the 100 most frequent"
+    assert map_many("--skip", "0") == "mapped 'w0' to 'w29': 30 words after the 0 most frequent"
     assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
         "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
         "(parameters: path, dim, scale)\n"
