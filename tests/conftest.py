@@ -11,15 +11,18 @@ from click.testing import CliRunner
 from zoo.cli import cli
 
 DATA_DIR = os.environ.get("ZOO_DATA_DIR")
+#: the test suite's own plugin (tiny dataset, models, recipes), loaded for every test
+TINY_PLUGIN = Path(__file__).with_name("tiny_plugin.py")
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs and the data home (caches, downloads) land in the test's own folder; no plugin selection
-    or backend setting leaks in from the environment beyond KERAS_BACKEND."""
+    """Runs and the data home (caches, downloads) land in the test's own folder; only the test
+    suite's plugin file is loaded, and no plugin selection or backend setting leaks in from the
+    environment beyond KERAS_BACKEND."""
     monkeypatch.setenv("ZOO_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("ZOO_PLUGIN_FILES", raising=False)
+    monkeypatch.setenv("ZOO_PLUGIN_FILES", str(TINY_PLUGIN))
     monkeypatch.delenv("ZOO_LOAD_PLUGINS", raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -49,6 +52,9 @@ def write_file(tmp_path: Path) -> Callable[[str, str], Path]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     import zoo
+
+    # For the whole session, so that module-scoped fixtures (made before _isolated runs) see it too.
+    os.environ["ZOO_PLUGIN_FILES"] = str(TINY_PLUGIN)
 
     if "example" not in zoo.load_plugins().plugins:
         pytest.exit(

@@ -41,7 +41,7 @@ def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, l
     zoo_on(
         trained_on,
         "train",
-        "synthetic-cf-bias",
+        "tiny-linear-points",
         "--set",
         "train.stages=[{epochs: 1}]",
         "--out",
@@ -51,7 +51,7 @@ def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, l
     )
     meta = json.loads((tmp_path / "run" / "meta.json").read_text())
     assert meta["versions"]["backend"]["name"] == trained_on and meta["versions"]["backend"]["version"]
-    inputs = ["[1, 5]", "[3, 7]", "[10, 2]"]
+    inputs = ["[1, 5, 0, 2]", "[3, 7, 1, 1]", "[-1, 2, 0.5, 0]"]
     here = predictions(zoo_on(trained_on, "predict", "run", *inputs, cwd=tmp_path))
     there = predictions(zoo_on(loaded_on, "predict", "run", *inputs, cwd=tmp_path))
     assert len(here) == 3
@@ -60,7 +60,7 @@ def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, l
 
 @pytest.mark.usefixtures("jax_installed")
 def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path):
-    result = zoo_on("jax", "build", "synthetic-cf-bias", "--set", "train.distribute=mirrored", cwd=tmp_path, code=1)
+    result = zoo_on("jax", "build", "tiny-linear-points", "--set", "train.distribute=mirrored", cwd=tmp_path, code=1)
     assert result.stderr.splitlines() == [
         "Error: train.distribute: mirrored needs the TensorFlow backend, and Keras runs on 'jax' here; "
         "run with KERAS_BACKEND=tensorflow, or remove it from the recipe"

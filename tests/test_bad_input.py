@@ -11,22 +11,22 @@ b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
 c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
 d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
 e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
-extends: synthetic-cf-bias
-model: {use: cf-bias, n_factors: *e}
+extends: tiny-linear-points
+model: {use: tiny-linear, units: *e}
 """
 
 # (what was given, arguments, the files to write first, the start of the one line of stderr)
 CASES = [
     (
         "a model larger than the machine's memory",
-        ["build", "synthetic-cf-bias", "--set", "model.n_factors=1000000000000"],
+        ["build", "tiny-linear-points", "--set", "model.units=1000000000000"],
         {},
-        "Error: model 'cf-bias' does not fit in memory: a tensor of shape [400, 1000000000000] "
-        "(1,490,116 GiB of float32); make it smaller",
+        "Error: model 'tiny-linear' does not fit in memory: a tensor of shape [4, 1000000000000] "
+        "(14,901 GiB of float32); make it smaller",
     ),
     (
         "zero epochs to train",
-        ["train", "synthetic-cf-bias", "--set", "train.epochs=0"],
+        ["train", "tiny-linear-points", "--set", "train.epochs=0"],
         {},
         "Error: train.stages: every stage has 0 epochs, so nothing would be trained",
     ),
@@ -39,30 +39,30 @@ CASES = [
     (
         "a recursive YAML alias",
         ["build", "-c", "loop.yaml", "--dry-run"],
-        {"loop.yaml": "extends: synthetic-cf-bias\nmodel: &m {use: cf-bias, n_factors: *m}\n"},
+        {"loop.yaml": "extends: tiny-linear-points\nmodel: &m {use: tiny-linear, units: *m}\n"},
         "Error: loop.yaml:2:8: invalid YAML: found unconstructable recursive node",
     ),
     (
         "a 5000-digit integer in --set",
-        ["build", "synthetic-cf-bias", "--dry-run", "--set", "model.n_factors=" + "7" * 5000],
+        ["build", "tiny-linear-points", "--dry-run", "--set", "model.units=" + "7" * 5000],
         {},
-        "Error: --set model.n_factors=77777777",
+        "Error: --set model.units=77777777",
     ),
     (
         "a 5000-digit integer in a file",
         ["build", "-c", "big.yaml", "--dry-run"],
-        {"big.yaml": "extends: synthetic-cf-bias\nmodel: {n_factors: " + "7" * 5000 + "}\n"},
+        {"big.yaml": "extends: tiny-linear-points\nmodel: {units: " + "7" * 5000 + "}\n"},
         "Error: big.yaml: cannot read a value: Exceeds the limit (4300 digits) for integer string conversion",
     ),
     (
         "a recipe name that climbs out of the runs folder",
         ["train", "-c", "evil.yaml", "--dry-run"],
-        {"evil.yaml": "name: ../../escaped\nextends: synthetic-cf-bias\n"},
+        {"evil.yaml": "name: ../../escaped\nextends: tiny-linear-points\n"},
         "Error: evil.yaml:1: name: '../../escaped' cannot name a run folder",
     ),
     (
         "a recipe name with a separator, from --set",
-        ["build", "synthetic-cf-bias", "--set", "name=a/b", "--dry-run"],
+        ["build", "tiny-linear-points", "--set", "name=a/b", "--dry-run"],
         {},
         "Error: --set name=a/b: name: 'a/b' cannot name a run folder",
     ),

@@ -80,3 +80,15 @@ def test_biases_needs_a_model_with_item_biases(run_cli, tmp_path):
     assert run_cli("cf", "biases", str(run.path), code=1).stderr.startswith(
         "Error: this model has no 'item_bias' layer (layers: user, item, "
     )
+
+
+def test_predict_speaks_in_ratings_and_refuses_an_unseen_item(cf_run, run_cli):
+    import json
+
+    lines = run_cli("predict", str(cf_run.path), "[1, 2]", "[3, 4]").stdout.splitlines()
+    predictions = [json.loads(line) for line in lines]
+    assert [p["input"] for p in predictions] == [[1, 2], [3, 4]]
+    assert all(0.5 <= p["prediction"] <= 5.0 for p in predictions)  # the synthetic ratings' scale
+    assert run_cli("predict", str(cf_run.path), "[1, 999]", code=1).stderr == (
+        "Error: item id 999 was never seen in training; predictions exist only for the 60 items of synthetic-ratings\n"
+    )

@@ -35,26 +35,26 @@ def test_native_log_lines_are_dropped_and_everything_else_passes():
 
 def test_train_into_a_file_is_quiet_and_one_line_per_epoch(tmp_path):
     result = subprocess.run(
-        [ZOO, "train", "synthetic-cf-bias", "--set", ONE_EPOCH, "--out", "run"],
+        [ZOO, "train", "tiny-linear-points", "--set", ONE_EPOCH, "--out", "run"],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "zoo: training 'synthetic-cf-bias' into run\n"
+    assert result.stderr == "zoo: training 'tiny-linear-points' into run\n"
     lines = result.stdout.splitlines()  # Keras writes no "Epoch 1/1" header for a single epoch
     assert len(lines) == 3, lines
-    assert lines[0].startswith("228/228 - ") and "val_loss" in lines[0]
+    assert lines[0].startswith("10/10 - ")  # 160 training points, batches of 16 and "val_loss" in lines[0]
     assert lines[1].startswith("validation: loss=") and lines[2] == "saved run"
     assert "\x1b" not in result.stdout and "\b" not in result.stdout
 
 
 def test_quiet_and_verbose(run_cli, tmp_path):
-    quiet = run_cli("train", "synthetic-cf-bias", "--set", ONE_EPOCH, "--out", "q", "--quiet")
+    quiet = run_cli("train", "tiny-linear-points", "--set", ONE_EPOCH, "--out", "q", "--quiet")
     assert quiet.stdout.splitlines()[0].startswith("validation: loss=")
     assert quiet.stderr == ""
-    verbose = run_cli("train", "synthetic-cf-bias", "--set", ONE_EPOCH, "--out", "v", "-v")
+    verbose = run_cli("train", "tiny-linear-points", "--set", ONE_EPOCH, "--out", "v", "-v")
     assert "\b" in verbose.stdout or "\r" in verbose.stdout  # Keras's bar, though this is no terminal
 
 

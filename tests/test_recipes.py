@@ -22,12 +22,12 @@ def error_of(registry, name=None, **kwargs) -> str:
 
 
 def test_every_default_is_filled_in(registry):
-    plan = resolve("synthetic-cf-bias", registry)
+    plan = resolve("tiny-linear-points", registry)
     recipe = plan.to_recipe()
-    assert recipe["model"] == {"use": "cf-bias", "n_factors": 20, "l2": 0.001, "squash": False}
-    assert recipe["dataset"]["n_users"] == 400
-    assert recipe["train"]["stages"] == [{"epochs": 8, "learning_rate": None, "freeze": [], "unfreeze": []}]
-    assert recipe["train"]["batch_size"] == 64
+    assert recipe["model"] == {"use": "tiny-linear", "units": 8, "l2": 0.001, "squash": False}
+    assert recipe["dataset"]["n_samples"] == 200
+    assert recipe["train"]["stages"] == [{"epochs": 3, "learning_rate": None, "freeze": [], "unfreeze": []}]
+    assert recipe["train"]["batch_size"] == 16
 
 
 def test_extends_merges_deeply_and_replaces_a_component_whose_use_changes(registry, write_file):
@@ -36,116 +36,114 @@ def test_extends_merges_deeply_and_replaces_a_component_whose_use_changes(regist
         """
         recipes:
           base:
-            dataset: {use: synthetic-ratings, n_users: 50}
-            model: {use: cf-bias, n_factors: 7, squash: true}
+            dataset: {use: tiny-points, n_samples: 50}
+            model: {use: tiny-linear, units: 7, squash: true}
             train: {batch_size: 16, stages: [{epochs: 2}]}
           child:
             extends: base
-            dataset: {n_items: 40}
+            dataset: {n_features: 3}
             train: {batch_size: 8}
           other-model:
             extends: base
-            model: {use: cf-nn, hidden: 5}
+            model: {use: tiny-mlp, hidden: 5}
     """,
     )
     child = resolve("child", registry, config_files=[path]).to_recipe()
-    assert (child["dataset"]["n_users"], child["dataset"]["n_items"]) == (50, 40)
-    assert child["model"]["n_factors"] == 7 and child["model"]["squash"] is True
+    assert (child["dataset"]["n_samples"], child["dataset"]["n_features"]) == (50, 3)
+    assert child["model"]["units"] == 7 and child["model"]["squash"] is True
     assert child["train"]["batch_size"] == 8 and child["train"]["stages"][0]["epochs"] == 2
     other = resolve("other-model", registry, config_files=[path]).to_recipe()
     assert other["model"] == {
-        "use": "cf-nn",
-        "n_factors": 50,
-        "l2": 0.0001,
+        "use": "tiny-mlp",
+        "units": 8,
         "hidden": 5,
-        "input_dropout": 0.3,
-        "hidden_dropout": 0.75,
-    }  # cf-bias's squash is gone
+        "dropout": 0.3,
+    }  # tiny-linear's units, l2 and squash are gone
 
 
 def test_a_user_file_can_extend_a_registered_recipe(registry, write_file):
     path = write_file(
         "mine.yaml",
         """
-        extends: synthetic-cf-bias
-        model: {n_factors: 4}
+        extends: tiny-linear-points
+        model: {units: 4}
     """,
     )
     plan = resolve(None, registry, config_files=[path])
-    assert plan.name == "mine" and plan.model.params["n_factors"] == 4
-    assert plan.train.batch_size == 64  # inherited
+    assert plan.name == "mine" and plan.model.params["units"] == 4
+    assert plan.train.batch_size == 16  # inherited
 
 
 def test_set_overrides_parse_yaml_values(registry):
     plan = resolve(
-        "synthetic-cf-bias",
+        "tiny-linear-points",
         registry,
         overrides=[
-            "model.n_factors=8",
+            "model.units=8",
             "model.squash=true",
             "train.stages=[{epochs: 1}, {epochs: 2, learning_rate: 1e-4}]",
             "train.optimizer.use=sgd",
         ],
     )
-    assert plan.model.params["n_factors"] == 8 and plan.model.params["squash"] is True
+    assert plan.model.params["units"] == 8 and plan.model.params["squash"] is True
     assert [s.epochs for s in plan.train.stage_list()] == [1, 2]
     assert plan.train.stage_list()[1].learning_rate == 1e-4
     assert plan.train.optimizer == {"use": "sgd"}  # a new optimizer drops the old one's settings
 
 
 def test_set_indexes_a_list_and_keeps_its_other_items(registry):
-    plan = resolve("imdb-cnn-glove", registry, overrides=["train.stages.1.epochs=3", "train.stages.0.freeze=[conv*]"])
+    plan = resolve("tiny-two-stages", registry, overrides=["train.stages.1.epochs=3", "train.stages.0.freeze=[out*]"])
     first, second = plan.train.stage_list()
-    assert (first.epochs, first.freeze, first.learning_rate) == (2, ["conv*"], 1e-3)
-    assert (second.epochs, second.unfreeze, second.learning_rate) == (3, ["embedding"], 5e-4)
-    assert error_of(registry, "imdb-cnn-glove", overrides=["train.stages.2.epochs=3"]) == (
+    assert (first.epochs, first.freeze, first.learning_rate) == (2, ["out*"], 1e-3)
+    assert (second.epochs, second.unfreeze, second.learning_rate) == (3, ["hidden"], 5e-4)
+    assert error_of(registry, "tiny-two-stages", overrides=["train.stages.2.epochs=3"]) == (
         "--set train.stages.2.epochs=3: train.stages is a list of 2; index it with 0 to 1"
     )
-    assert error_of(registry, "synthetic-cf-bias", overrides=["model.l2.0=3"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["model.l2.0=3"]) == (
         "--set model.l2.0=3: model.l2 is not a list the recipe sets; set the whole value instead"
     )
 
 
 def test_train_epochs_sets_a_one_stage_recipe(registry):
-    plan = resolve("synthetic-cf-bias", registry, overrides=["train.epochs=3"])
+    plan = resolve("tiny-linear-points", registry, overrides=["train.epochs=3"])
     assert [s.epochs for s in plan.train.stage_list()] == [3]
     assert plan.to_recipe()["train"]["epochs"] is None  # folded into the stages that were run
-    assert error_of(registry, "imdb-cnn-glove", overrides=["train.epochs=3"]) == (
+    assert error_of(registry, "tiny-two-stages", overrides=["train.epochs=3"]) == (
         "--set train.epochs=3: train.epochs: this recipe trains in 2 stages; set the epochs of one with "
         "train.stages.N.epochs (N from 0 to 1)"
     )
 
 
 def test_a_recipe_version_is_its_own_and_recorded(registry, write_file):
-    assert resolve("imdb-multi-cnn", registry).to_recipe()["version"] == 2  # whole-word dropout since 2
-    assert resolve("imdb-cnn", registry).version == 1
+    assert resolve("tiny-two-stages", registry).to_recipe()["version"] == 2
+    assert resolve("tiny-linear-points", registry).version == 1
     path = write_file(
         "mine.yaml",
         """
-        extends: imdb-multi-cnn
-        dataset: {vocab_size: 100}
+        extends: tiny-two-stages
+        dataset: {n_samples: 100}
     """,
     )
     assert resolve(None, registry, config_files=[path]).version == 1  # a child starts its own count
-    assert error_of(registry, "synthetic-cf-bias", overrides=["version=0"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["version=0"]) == (
         "--set version=0: version: expected a whole number from 1. Received: 0"
     )
 
 
 def test_set_use_drops_the_old_components_parameters(registry):
-    plan = resolve("synthetic-cf-bias", registry, overrides=["model.use=cf-nn"])
-    assert plan.model.params["hidden"] == 70
+    plan = resolve("tiny-linear-points", registry, overrides=["model.use=tiny-mlp"])
+    assert plan.model.params["hidden"] == 16
 
 
 def test_python_overrides(registry):
-    plan = resolve("synthetic-cf-bias", registry, python_overrides={"model": {"n_factors": 3}})
-    assert plan.model.params["n_factors"] == 3
+    plan = resolve("tiny-linear-points", registry, python_overrides={"model": {"units": 3}})
+    assert plan.model.params["units"] == 3
 
 
 def test_resolved_recipe_round_trips(registry, write_file):
     from zoo.plan import dump_recipe
 
-    first = resolve("synthetic-cf-nn", registry).to_recipe()
+    first = resolve("tiny-mlp-points", registry).to_recipe()
     path = write_file("resolved.yaml", dump_recipe(first))
     assert resolve(None, registry, config_files=[path]).to_recipe() == first
 
@@ -157,26 +155,26 @@ def test_unknown_parameter_from_a_file_names_file_line_and_suggests(registry, wr
     path = write_file(
         "r.yaml",
         """
-        dataset: {use: synthetic-ratings}
+        dataset: {use: tiny-points}
         model:
-          use: cf-bias
-          n_factor: 8
+          use: tiny-linear
+          unit: 8
     """,
     )
     assert error_of(registry, config_files=[path]) == (
-        f"{path}:4: model.n_factor: unknown parameter of model 'cf-bias'; did you mean 'n_factors'? "
-        f"(parameters: n_factors, l2, squash)"
+        f"{path}:4: model.unit: unknown parameter of model 'tiny-linear'; did you mean 'units'? "
+        f"(parameters: units, l2, squash)"
     )
 
 
 def test_wrong_type_names_key_value_and_expected_type(registry):
-    assert error_of(registry, "synthetic-cf-bias", overrides=["model.n_factors=eight"]) == (
-        "--set model.n_factors=eight: model.n_factors: expected int, got 'eight' (str)"
+    assert error_of(registry, "tiny-linear-points", overrides=["model.units=eight"]) == (
+        "--set model.units=eight: model.units: expected int, got 'eight' (str)"
     )
-    assert error_of(registry, "synthetic-cf-bias", overrides=["model.squash=1"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["model.squash=1"]) == (
         "--set model.squash=1: model.squash: expected bool, got 1 (int)"
     )
-    assert error_of(registry, "synthetic-cf-bias", overrides=["train.distribute=gpu"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["train.distribute=gpu"]) == (
         "--set train.distribute=gpu: train.distribute: expected one of 'mirrored', 'multi-worker' or null, "
         "got 'gpu' (str)"
     )
@@ -200,7 +198,7 @@ def test_missing_required_parameter(registry, write_file):
     path = write_file(
         "r.yaml",
         """
-        dataset: {use: synthetic-ratings}
+        dataset: {use: tiny-points}
         model: {use: needs-size}
     """,
     )
@@ -214,17 +212,17 @@ def test_unknown_component_and_unknown_recipe(registry, write_file):
     path = write_file(
         "r.yaml",
         """
-        dataset: {use: synthetic-ratings}
-        model: {use: cf-bais}
+        dataset: {use: tiny-points}
+        model: {use: tiny-linaer}
     """,
     )
     known = ", ".join(e.name for e in registry.entries("model"))
     assert error_of(registry, config_files=[path]) == (
-        f"{path}:2: model.use: unknown model 'cf-bais'; did you mean 'cf-bias'? "
+        f"{path}:2: model.use: unknown model 'tiny-linaer'; did you mean 'tiny-linear'? "
         f"Known models: {known} (see `zoo list models`)"
     )
-    assert error_of(registry, "synthetic-cf-bais").startswith(
-        "unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'? Known recipes: "
+    assert error_of(registry, "tiny-linear-point").startswith(
+        "unknown recipe 'tiny-linear-point'; did you mean 'tiny-linear-points'? Known recipes: "
     )
 
 
@@ -232,46 +230,46 @@ def test_unknown_section_and_missing_sections(registry, write_file):
     path = write_file(
         "r.yaml",
         """
-        dataset: {use: synthetic-ratings}
-        modle: {use: cf-bias}
+        dataset: {use: tiny-points}
+        modle: {use: tiny-linear}
     """,
     )
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: modle: unknown recipe section; did you mean 'model'? "
         f"(sections: name, version, summary, tags, extends, dataset, embedding, model, train)"
     )
-    path = write_file("s.yaml", "dataset: {use: synthetic-ratings}\n")
+    path = write_file("s.yaml", "dataset: {use: tiny-points}\n")
     assert error_of(registry, config_files=[path]) == (
         "recipe 's': model: missing; add a 'model: {use: NAME}' section (see `zoo list models`)"
     )
 
 
 def test_train_section_errors(registry):
-    assert error_of(registry, "synthetic-cf-bias", overrides=["train.batch_size=0"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["train.batch_size=0"]) == (
         "--set train.batch_size=0: train.batch_size: expected a positive int, got 0"
     )
-    assert error_of(registry, "synthetic-cf-bias", overrides=["train.stages=[{epoch: 2}]"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[{epoch: 2}]"]) == (
         "--set train.stages=[{epoch: 2}]: train.stages[0].epoch: unknown parameter of a stage; "
         "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze)"
     )
-    assert error_of(registry, "synthetic-cf-bias", overrides=["train.stages=[]"]) == (
+    assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[]"]) == (
         "--set train.stages=[]: train.stages: expected at least one stage, e.g. [{epochs: 1}]"
     )
 
 
 def test_embedding_for_a_model_that_takes_none(registry):
-    assert error_of(registry, "synthetic-cf-bias", overrides=["embedding.use=x"]).startswith(
+    assert error_of(registry, "tiny-linear-points", overrides=["embedding.use=x"]).startswith(
         "--set embedding.use=x: embedding.use: unknown embedding 'x'"
     )
 
 
 def test_malformed_yaml_gives_file_line_and_column(registry, write_file):
-    path = write_file("bad.yaml", "dataset: {use: synthetic-ratings\nmodel: [\n")
+    path = write_file("bad.yaml", "dataset: {use: tiny-points\nmodel: [\n")
     assert error_of(registry, config_files=[path]) == (f"{path}:2:6: invalid YAML: expected ',' or '}}', but got ':'")
 
 
 def test_duplicate_keys_are_an_error(registry, write_file):
-    path = write_file("dup.yaml", "dataset: {use: synthetic-ratings}\nmodel: {use: cf-bias}\nmodel: {use: cf-nn}\n")
+    path = write_file("dup.yaml", "dataset: {use: tiny-points}\nmodel: {use: tiny-linear}\nmodel: {use: tiny-mlp}\n")
     assert error_of(registry, config_files=[path]) == (f"{path}:3: duplicate key 'model' (first at {path}:2); keep one")
 
 
@@ -288,8 +286,8 @@ def test_extends_cycle(registry, write_file):
 
 
 def test_bad_override_syntax_and_missing_file(registry, tmp_path):
-    assert error_of(registry, "synthetic-cf-bias", overrides=["model.n_factors"]) == (
-        "--set 'model.n_factors': expected key=value, for example --set model.filters=128"
+    assert error_of(registry, "tiny-linear-points", overrides=["model.units"]) == (
+        "--set 'model.units': expected key=value, for example --set model.filters=128"
     )
     assert error_of(registry, config_files=[tmp_path / "none.yaml"]) == (
         f"{tmp_path / 'none.yaml'}: no such file; check the path given to -c"
@@ -297,14 +295,14 @@ def test_bad_override_syntax_and_missing_file(registry, tmp_path):
 
 
 def test_extends_an_unknown_recipe(registry, write_file):
-    path = write_file("r.yaml", "extends: synthetic-cf-bais\n")
+    path = write_file("r.yaml", "extends: tiny-linear-point\n")
     assert error_of(registry, config_files=[path]).startswith(
-        f"{path}:1: extends: unknown recipe 'synthetic-cf-bais'; did you mean 'synthetic-cf-bias'?"
+        f"{path}:1: extends: unknown recipe 'tiny-linear-point'; did you mean 'tiny-linear-points'?"
     )
 
 
 def test_scientific_notation_is_a_float(registry):
-    plan = resolve("synthetic-cf-bias", registry, overrides=["train.optimizer.learning_rate=3e-3"])
+    plan = resolve("tiny-linear-points", registry, overrides=["train.optimizer.learning_rate=3e-3"])
     assert plan.train.optimizer["learning_rate"] == 0.003
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zoo.errors import AmbiguousNameError, PluginError, UnknownNameError
+from zoo.recipes import resolve
 from zoo.registry import discover, load_plugins
 
 MODEL_PLUGIN = """
@@ -88,22 +89,34 @@ def test_same_name_from_two_plugins_names_both_and_plugin_name_resolves(write_fi
 def test_unknown_names_suggest_the_closest_and_list_what_exists():
     registry = discover()
     with pytest.raises(UnknownNameError) as info:
-        registry.get("model", "cf-bais")
+        registry.get("model", "tiny-linaer")
     known = ", ".join(e.name for e in registry.entries("model"))
     assert str(info.value) == (
-        f"unknown model 'cf-bais'; did you mean 'cf-bias'? Known models: {known} (see `zoo list models`)"
+        f"unknown model 'tiny-linaer'; did you mean 'tiny-linear'? Known models: {known} (see `zoo list models`)"
     )
-    assert "cf-bias, cf-nn, example-mlp" in known
-    with pytest.raises(UnknownNameError, match=r"unknown plugin 'cff' in 'cff:cf-bias'; did you mean 'cf'\?"):
-        registry.get("model", "cff:cf-bias")
+    assert known.endswith("tiny-linear, tiny-mlp")
+    with pytest.raises(
+        UnknownNameError, match=r"unknown plugin 'tiny_plugn' in 'tiny_plugn:tiny-linear'; did you mean 'tiny_plugin'\?"
+    ):
+        registry.get("model", "tiny_plugn:tiny-linear")
     assert isinstance(info.value, KeyError)
+
+
+def test_a_plugin_file_loaded_again_builds_with_its_own_classes():
+    """A second registry executes the file again (new classes in sys.modules); each registry's
+    builders still check the spec against the classes of their own load."""
+    from zoo.compose import build_plan
+
+    first = discover()
+    discover()  # replaces zoo_local_plugin_tiny_plugin in sys.modules
+    assert build_plan(resolve("tiny-linear-points", first)).model.name == "tiny_linear"
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(write_file, capsys):
     broken = write_file("broken.py", "import not_a_module_anywhere\n")
     registry = discover([broken])
     assert registry.plugins["broken"].error == "ModuleNotFoundError: No module named 'not_a_module_anywhere'"
-    assert registry.get("model", "cf-bias")
+    assert registry.get("model", "tiny-linear")
     assert "zoo: warning: plugin 'broken' (file) failed to load: ModuleNotFoundError" in capsys.readouterr().err
 
 

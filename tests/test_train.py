@@ -16,20 +16,13 @@ from zoo.runs import Run, write_atomic
 
 pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
 
-SMALL = [
-    "--set",
-    "dataset.n_users=60",
-    "--set",
-    "dataset.n_items=40",
-    "--set",
-    "dataset.density=0.5",
-    "--set",
-    "model.n_factors=4",
-]
+RECIPE = "tiny-linear-points"  # the test suite's own plugin (tiny_plugin.py)
+SMALL = ["--set", "dataset.n_samples=120", "--set", "model.units=4"]
+ROW = "[0.1, 0.2, 0.3, 0.4]"  # one row of the tiny points' four features
 
 
 def small(**sections):
-    base = {"dataset": {"n_users": 60, "n_items": 40, "density": 0.5}, "model": {"n_factors": 4}}
+    base = {"dataset": {"n_samples": 120}, "model": {"units": 4}}
     for key, value in sections.items():
         base[key] = {**base.get(key, {}), **value}
     return base
@@ -39,7 +32,7 @@ def small(**sections):
 def trained(tmp_path_factory):
     """One small trained run, shared by the tests that only read it."""
     out = tmp_path_factory.mktemp("trained") / "run"
-    return zoo.train("synthetic-cf-bias", out=str(out), **small(train={"stages": [{"epochs": 2}]}))
+    return zoo.train(RECIPE, out=str(out), **small(train={"stages": [{"epochs": 2}]}))
 
 
 def test_train_writes_a_complete_run(trained):
@@ -63,11 +56,11 @@ def test_train_writes_a_complete_run(trained):
     assert meta["versions"]["backend"]["version"]
     assert meta["dataset"]["synthetic"] is True and len(meta["dataset"]["checksum"]) == 64
     assert meta["plugins"]["model"] == {
-        "use": "cf-bias",
-        "plugin": "cf",
-        "target": "zoo_plugins.cf.models:cf_bias",
-        "distribution": "keras-zoo",
-        "version": zoo.__version__,
+        "use": "tiny-linear",
+        "plugin": "tiny_plugin",
+        "target": "zoo_local_plugin_tiny_plugin:tiny_linear",
+        "distribution": None,
+        "version": None,
     }
     assert meta["best"]["monitor"] == "val_loss"
     assert set(meta["timings"]) == {"data_s", "build_s", "fit_s", "epoch_s"}
@@ -86,7 +79,7 @@ def test_saved_models_load_in_safe_mode(trained):
 
     for name in ("model.keras", "checkpoints/best.keras"):
         model = keras.saving.load_model(trained.path / name, safe_mode=True)
-        assert model.name == "cf_bias"
+        assert model.name == "tiny_linear"
 
 
 def test_evaluate_and_predict_a_saved_run(trained, run_cli):
@@ -94,20 +87,19 @@ def test_evaluate_and_predict_a_saved_run(trained, run_cli):
     assert json.loads(out)["validation"]["mse"] == pytest.approx(
         trained.read_json("metrics.json")["validation"]["mse"], rel=1e-4
     )
-    lines = run_cli("predict", str(trained.path), "[1, 2]", "[3, 4]").stdout.splitlines()
+    lines = run_cli("predict", str(trained.path), ROW, "[0, 0, 0, 0]").stdout.splitlines()
     predictions = [json.loads(line) for line in lines]
-    assert [p["input"] for p in predictions] == [[1, 2], [3, 4]]
-    assert all(0 < p["prediction"] < 7 for p in predictions)
-    assert run_cli("predict", str(trained.path), "[1, 999]", code=1).stderr == (
-        "Error: item id 999 was never seen in training; predictions exist only for the 40 items of synthetic-ratings\n"
-    )
+    assert [p["input"] for p in predictions] == [[0.1, 0.2, 0.3, 0.4], [0, 0, 0, 0]]
+    assert all(isinstance(p["prediction"], float) for p in predictions)
+    error = run_cli("predict", str(trained.path), "[1, 2]", code=1).stderr
+    assert error == "Error: expected rows of 4 features; got 2\n"
 
 
 def test_rebuilding_from_the_saved_recipe_gives_the_same_model(trained, run_cli, tmp_path):
     run_cli("build", "-c", str(trained.recipe_path), "--out", str(tmp_path / "again"))
     rebuilt = Run(tmp_path / "again")
     assert rebuilt.read_recipe() == trained.read_recipe()
-    fresh = zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 2}]}))
+    fresh = zoo.build(RECIPE, **small(train={"stages": [{"epochs": 2}]}))
     again = rebuilt.load_model()
     for a, b in zip(fresh.get_weights(), again.get_weights()):
         np.testing.assert_array_equal(a, b)  # same seed, same initial weights
@@ -119,35 +111,37 @@ def test_a_run_of_a_local_plugin_file_evaluates_and_predicts_with_that_file(run_
         """
         from zoo import hookimpl
 
-        def my_dot(spec, *, n_factors: int = 3):
-            from zoo_plugins.cf.models import cf_bias
-            return cf_bias(spec, n_factors=n_factors)
+        def my_dense(spec, *, units: int = 3):
+            import keras
+            features = keras.Input((spec.n_features,), name="features")
+            hidden = keras.layers.Dense(units, name="hidden")(features)
+            return keras.Model(features, keras.layers.Dense(1, name="output")(hidden))
 
         @hookimpl
         def register_models(register):
-            register("my-dot", my_dot)
+            register("my-dense", my_dense)
     """,
     )
     recipe = write_file(
         "r.yaml",
         """
-        extends: synthetic-cf-bias
-        dataset: {n_users: 30, n_items: 20, density: 0.5}
-        model: {use: my-dot}
+        extends: tiny-linear-points
+        dataset: {n_samples: 60}
+        model: {use: my-dense}
         train: {stages: [{epochs: 1}]}
     """,
     )
     out = str(tmp_path / "run1")
     run_cli("--plugin", str(plugin), "train", "-c", str(recipe), "--out", out, "-q")
     assert run_cli("--plugin", str(plugin), "evaluate", out).stdout.startswith("validation: loss=")
-    prediction = json.loads(run_cli("--plugin", str(plugin), "predict", out, "[1, 2]").stdout)["prediction"]
-    assert 0.5 <= prediction <= 5.0  # the synthetic ratings' scale
-    assert "unknown model 'my-dot'" in run_cli("evaluate", out, code=1).stderr  # without the file
+    prediction = json.loads(run_cli("--plugin", str(plugin), "predict", out, ROW).stdout)["prediction"]
+    assert isinstance(prediction, float)
+    assert "unknown model 'my-dense'" in run_cli("evaluate", out, code=1).stderr  # without the file
 
 
 def test_an_existing_run_is_not_overwritten_without_force(trained, run_cli):
     before = (trained.path / "metrics.json").read_text()
-    result = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(trained.path), code=1)
+    result = run_cli("build", RECIPE, *SMALL, "--out", str(trained.path), code=1)
     assert result.stderr == (
         f"Error: {trained.path} already exists and is not empty; pass --force to replace it, or choose another --out\n"
     )
@@ -156,51 +150,48 @@ def test_an_existing_run_is_not_overwritten_without_force(trained, run_cli):
 
 def test_force_replaces(run_cli, tmp_path):
     out = tmp_path / "forced"
-    run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(out))
+    run_cli("build", RECIPE, *SMALL, "--out", str(out))
     (out / "stale.txt").write_text("old")
-    run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(out), "--force")
+    run_cli("build", RECIPE, *SMALL, "--out", str(out), "--force")
     assert not (out / "stale.txt").exists() and (out / "model.keras").exists()
 
 
 def test_build_prints_summary_and_parameter_count(run_cli, tmp_path):
-    out = run_cli("build", "synthetic-cf-bias", *SMALL, "--out", str(tmp_path / "b")).stdout
-    assert 'Model: "cf_bias"' in out
-    # 60*4 + 40*4 factors + 60 + 40 biases
-    assert f"500 parameters (500 trainable)\nsaved {tmp_path / 'b'}\n" in out
+    out = run_cli("build", RECIPE, *SMALL, "--out", str(tmp_path / "b")).stdout
+    assert 'Model: "tiny_linear"' in out
+    # hidden 4*4 + 4, output 4 + 1
+    assert f"25 parameters (25 trainable)\nsaved {tmp_path / 'b'}\n" in out
 
 
-def embedding_weights(model, name):
+def kernel(model, name):
     return model.get_layer(name).get_weights()[0].copy()
 
 
 def test_freezing_and_unfreezing_between_stages_changes_what_trains(tmp_path):
-    initial = zoo.build("synthetic-cf-bias", **small())
+    initial = zoo.build(RECIPE, **small())
     frozen = zoo.train(
-        "synthetic-cf-bias",
+        RECIPE,
         out=str(tmp_path / "frozen"),
-        **small(train={"stages": [{"epochs": 1, "freeze": ["item_*"]}]}),
+        **small(train={"stages": [{"epochs": 1, "freeze": ["hid*"]}]}),
     ).load_model()
-    np.testing.assert_array_equal(
-        embedding_weights(frozen, "item_embedding"), embedding_weights(initial, "item_embedding")
-    )
-    np.testing.assert_array_equal(embedding_weights(frozen, "item_bias"), embedding_weights(initial, "item_bias"))
-    assert not np.array_equal(embedding_weights(frozen, "user_embedding"), embedding_weights(initial, "user_embedding"))
+    np.testing.assert_array_equal(kernel(frozen, "hidden"), kernel(initial, "hidden"))
+    assert not np.array_equal(kernel(frozen, "output"), kernel(initial, "output"))
 
     staged = zoo.train(
-        "synthetic-cf-bias",
+        RECIPE,
         out=str(tmp_path / "staged"),
         **small(
             train={
                 "stages": [
-                    {"epochs": 1, "freeze": ["item_embedding"]},
-                    {"epochs": 1, "unfreeze": ["item_embedding"], "learning_rate": 0.001},
+                    {"epochs": 1, "freeze": ["hidden"]},
+                    {"epochs": 1, "unfreeze": ["hidden"], "learning_rate": 0.001},
                 ]
             }
         ),
     )
     model = staged.load_model()
-    assert model.get_layer("item_embedding").trainable
-    assert not np.array_equal(embedding_weights(model, "item_embedding"), embedding_weights(initial, "item_embedding"))
+    assert model.get_layer("hidden").trainable
+    assert not np.array_equal(kernel(model, "hidden"), kernel(initial, "hidden"))
     assert [row["stage"] for row in staged.read_history()] == [0, 1]
 
 
@@ -211,18 +202,15 @@ def test_a_bad_optimizer_setting_is_reported_before_the_data_is_read(monkeypatch
         match=r"^train.optimizer: \{'use': 'adam', 'learning_rate': 'fast'\} is not a "
         r"Keras optimizer: Argument `learning_rate` should be float",
     ):
-        zoo.build("synthetic-cf-bias", train={"optimizer": {"learning_rate": "fast"}})
+        zoo.build(RECIPE, train={"optimizer": {"learning_rate": "fast"}})
     with pytest.raises(RecipeError, match=r"^train.optimizer: \{'use': 'adamw2'\} is not a Keras optimizer"):
-        zoo.build("synthetic-cf-bias", train={"optimizer": {"use": "adamw2"}})
+        zoo.build(RECIPE, train={"optimizer": {"use": "adamw2"}})
 
 
 def test_freezing_an_unknown_layer_lists_the_layers():
     with pytest.raises(RecipeError) as info:
-        zoo.build("synthetic-cf-bias", **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))
-    assert str(info.value) == (
-        "train.stages: no layer named 'embedding' to freeze; layers: user, item, "
-        "user_embedding, item_embedding, dot, user_bias, item_bias, rating"
-    )
+        zoo.build(RECIPE, **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))
+    assert str(info.value) == ("train.stages: no layer named 'embedding' to freeze; layers: features, hidden, output")
 
 
 def test_a_saved_model_that_needs_code_is_one_line_and_runs_none(run_cli, tmp_path, monkeypatch):
@@ -254,20 +242,21 @@ def test_a_run_that_did_not_finish_is_not_evaluated_as_if_trained(trained, run_c
     killed = tmp_path / "killed"  # as SIGKILL leaves a run: status training, model.keras from the build
     shutil.copytree(trained.path, killed)
     Run(killed).update_meta(status="training")
-    for command in (["evaluate", str(killed)], ["predict", str(killed), "[1, 2]"]):
+    for command in (["evaluate", str(killed)], ["predict", str(killed), ROW]):
         assert run_cli(*command, code=1).stderr == (
             f"Error: {killed} did not finish training (status 'training'): its model.keras is not a trained model. "
             f"Train it again; or use its best checkpoint (--checkpoint best)\n"
         )
     assert run_cli("evaluate", str(killed), "--checkpoint", "best").stdout.startswith("validation: loss=")
-    assert json.loads(run_cli("predict", str(killed), "[1, 2]", "--checkpoint", "best").stdout)["input"] == [1, 2]
+    predicted = json.loads(run_cli("predict", str(killed), ROW, "--checkpoint", "best").stdout)
+    assert predicted["input"] == [0.1, 0.2, 0.3, 0.4]
 
 
 def test_a_loss_that_becomes_nan_fails_the_run_and_says_so(run_cli, tmp_path):
     out = tmp_path / "diverged"
     result = run_cli(
         "train",
-        "synthetic-cf-bias",
+        RECIPE,
         *SMALL,
         "--set",
         "train.optimizer.learning_rate=1e30",
@@ -288,7 +277,7 @@ def test_a_loss_that_becomes_nan_fails_the_run_and_says_so(run_cli, tmp_path):
 def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
     """R² grows as a model improves; its name says nothing of that, so only the metric can tell."""
     run = zoo.train(
-        "synthetic-cf-bias",
+        RECIPE,
         out=str(tmp_path / "r2"),
         verbose=0,
         **small(train={"metrics": ["r2_score"], "monitor": "val_r2_score", "stages": [{"epochs": 4}]}),
@@ -310,12 +299,12 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypat
 
     monkeypatch.setattr(training, "_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
     with pytest.raises(training.Interrupted, match="interrupted after 2 epoch"):
-        zoo.train("synthetic-cf-bias", out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
+        zoo.train(RECIPE, out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
     run = Run.open(tmp_path / "stopped")
     assert run.read_json("meta.json")["status"] == "interrupted"
     assert len(run.read_history()) == 2
     assert (run.path / "checkpoints" / "best.keras").exists()
-    assert run.load_model().name == "cf_bias"
+    assert run.load_model().name == "tiny_linear"
 
 
 def test_a_ctrl_c_during_a_write_is_held_until_the_write_is_done():
@@ -347,10 +336,10 @@ def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):
     command = [
         str(Path(sys.executable).parent / "zoo"),
         "train",
-        "synthetic-cf-bias",
+        RECIPE,
         *SMALL,
         "--set",
-        "train.epochs=500",
+        "train.epochs=100000",
         "--out",
         str(out),
         "-q",
@@ -366,7 +355,7 @@ def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):
             assert time.monotonic() < deadline and child.poll() is None, "training did not start"
             time.sleep(0.05)
         child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate(timeout=60)  # a lost Ctrl-C would run 500 epochs and time out here
+        _, stderr = child.communicate(timeout=60)  # a lost Ctrl-C would run 100000 epochs and time out here
     finally:
         child.kill()
     assert child.returncode == 130, stderr[-2000:]
@@ -405,16 +394,6 @@ def test_a_corrupt_run_file_is_reported(trained, tmp_path):
         Run.open(tmp_path)
 
 
-def test_training_recovers_the_planted_item_biases(tmp_path):
-    zoo.train("synthetic-cf-bias", out=str(tmp_path / "planted"))
-    saved = zoo.load_run(tmp_path / "planted")
-    spec, model = saved.spec, saved.model
-    learned = model.get_layer("item_bias").get_weights()[0][:, 0]
-    # Biases are identified up to the dot product's own offset, so compare by correlation.
-    correlation = np.corrcoef(learned, spec.planted_item_bias)[0, 1]
-    assert correlation > 0.9, correlation
-
-
 def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
     out = run_cli(
         "train", "example-blobs-mlp", "--set", "train.stages=[{epochs: 1}]", "--out", str(tmp_path / "ex")
@@ -428,17 +407,17 @@ def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
     reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)",
 )
 def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
-    plan = zoo.resolve("synthetic-cf-bias", **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
+    plan = zoo.resolve(RECIPE, **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
     built = compose.build_plan(plan)
     # The model's variables were made under the strategy, not merely beside it.
     assert {type(v.value).__name__ for v in built.model.trainable_variables} == {"MirroredVariable"}
     run = zoo.train(
-        "synthetic-cf-bias",
+        RECIPE,
         out=str(tmp_path / "mirrored"),
         **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}),
     )
     assert run.read_recipe()["train"]["distribute"] == "mirrored"
-    assert run.load_model().name == "cf_bias"
+    assert run.load_model().name == "tiny_linear"
 
 
 def test_a_plugins_custom_layer_loads_in_a_fresh_process(tmp_path):

@@ -205,6 +205,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
             "plugin": entry.plugin,
             "distribution": plugin.distribution,
             "version": plugin.version,
+            "source": registry.describe_source(entry),  # the distribution, or the plugin file
             "tags": list(entry.tags),
             "aliases": list(entry.aliases),
         }
@@ -220,8 +221,7 @@ def show(ctx: click.Context, name: str, as_json: bool) -> None:
         click.echo(f"{info['name']} ({info['kind']})")
         if info["summary"]:
             click.echo(f"  {info['summary']}")
-        source = " ".join(str(p) for p in (info["distribution"], info["version"]) if p)
-        click.echo(f"plugin: {info['plugin']} ({source})")
+        click.echo(f"plugin: {info['plugin']} ({info['source']})")
         if info["tags"]:
             click.echo(f"tags: {', '.join(info['tags'])}")
         if info["aliases"]:

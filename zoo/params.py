@@ -45,8 +45,10 @@ def _resolve(annotation: Any, fn: Callable[..., Any]) -> Any:
     """
     if not isinstance(annotation, str):
         return annotation
+    # The function's own globals, not sys.modules: a plugin file loaded again (a second registry)
+    # replaces its module there, and its classes with new ones.
     module = sys.modules.get(getattr(fn, "__module__", ""), None)
-    namespace = {**vars(typing), **(vars(module) if module else {})}
+    namespace = {**vars(typing), **getattr(fn, "__globals__", vars(module) if module else {})}
     try:
         return eval(annotation, namespace)
     except Exception:
