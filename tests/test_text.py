@@ -152,6 +152,34 @@ def test_bad_text_sources_are_reported(tmp_path):
         text_folder(path=str(broken))
 
 
+def test_a_document_that_is_not_utf8_is_named_in_a_folder_and_in_an_archive(tmp_path):
+    import tarfile
+
+    corpus = write_corpus(tmp_path / "corpus")
+    latin1 = corpus / "train" / "pos" / "9_8.txt"
+    latin1.write_bytes("Un film tr\u00e8s beau".encode("latin-1"))
+    with pytest.raises(ZooError) as info:
+        text_folder(path=str(corpus))
+    assert str(info.value) == (
+        f"{latin1}: byte 0xe8 at offset 10 is not UTF-8; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+    )
+    with tarfile.open(tmp_path / "corpus.tar.gz", "w:gz") as tar:
+        tar.add(corpus, arcname="corpus")
+    with pytest.raises(ZooError, match=r"corpus.tar.gz:corpus/train/pos/9_8.txt: byte 0xe8 at offset 10"):
+        text_folder(path=str(tmp_path / "corpus.tar.gz"))
+    assert not list((tmp_path / "home").rglob("*.npz"))  # nothing cached from a corpus that failed
+
+
+def test_a_corpus_of_one_class_is_refused(tmp_path):
+    import shutil
+
+    corpus = write_corpus(tmp_path / "corpus")
+    shutil.rmtree(corpus / "train" / "neg")
+    shutil.rmtree(corpus / "test" / "neg")
+    with pytest.raises(ZooError, match=r"train/ has one class \('pos'\); a classifier needs at least two class folders"):
+        text_folder(path=str(corpus))
+
+
 def test_predict_encodes_text_like_training():
     spec = TextSpec.example()
     encoded = spec.encode_inputs(["The good film", "zebra"])

@@ -247,23 +247,35 @@ def prepare(
 # -- raw text: a folder or a .tar.gz with {train,test}/{class}/*.txt ------------------------------
 
 
-def _documents(path: Path) -> Iterator[tuple[str, str, bytes]]:
-    """(split, class, text bytes) of every ``split/class/name.txt``, from a folder or a tar.gz."""
+def _documents(path: Path) -> Iterator[tuple[str, str, str, bytes]]:
+    """(split, class, file name, text bytes) of every ``split/class/name.txt``, from a folder or a tar.gz."""
     pattern = re.compile(r"(?:^|/)(train|test)/([^/]+)/[^/]+\.txt$")
     if path.is_dir():
         for file in sorted(path.rglob("*.txt")):
             match = pattern.search(file.relative_to(path).as_posix())
             if match:
-                yield match.group(1), match.group(2), file.read_bytes()
+                yield match.group(1), match.group(2), str(file), file.read_bytes()
         return
     try:
         with tarfile.open(path, "r:*") as archive:
             for member in archive:  # one sequential pass: random access into a .tar.gz is slow
                 match = pattern.search(member.name) if member.isfile() else None
                 if match:
-                    yield match.group(1), match.group(2), archive.extractfile(member).read()  # type: ignore[union-attr]
+                    raw = archive.extractfile(member).read()  # type: ignore[union-attr]
+                    yield match.group(1), match.group(2), f"{path}:{member.name}", raw
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ZooError(f"{path}: cannot read the archive ({exc}); it may be truncated: download it again") from None
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """UTF-8, strictly: a wrong encoding is named, never turned silently into other words."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ZooError(
+            f"{name}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; "
+            f"save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
 
 
 def _identity(path: Path) -> str:
@@ -296,9 +308,9 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
     digest = hashlib.sha256()
     free: list[np.ndarray] = []
     with progress(f"reading and tokenizing {path.name}") as advance:
-        for split, label, raw in _documents(path):
+        for split, label, name, raw in _documents(path):
             digest.update(raw)
-            tokens = tokenize(raw.decode("utf-8", errors="replace"))
+            tokens = tokenize(_decode(raw, name))
             doc = np.fromiter((seen.setdefault(w, len(seen)) for w in tokens), dtype=np.int32, count=len(tokens))
             advance(1)
             if label in unlabelled:
@@ -312,6 +324,10 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
             f"with one sub-folder of .txt files per class"
         )
     classes = sorted(set(names["train"]))
+    if len(classes) < 2:
+        raise ZooError(
+            f"{path}: train/ has one class ({classes[0]!r}); a classifier needs at least two class folders"
+        )
     unknown = sorted(set(names.get("test", [])) - set(classes))
     if unknown:
         raise ZooError(f"{path}: test classes {unknown} have no training documents")
