@@ -325,9 +325,7 @@ def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
         )
     classes = sorted(set(names["train"]))
     if len(classes) < 2:
-        raise ZooError(
-            f"{path}: train/ has one class ({classes[0]!r}); a classifier needs at least two class folders"
-        )
+        raise ZooError(f"{path}: train/ has one class ({classes[0]!r}); a classifier needs at least two class folders")
     unknown = sorted(set(names.get("test", [])) - set(classes))
     if unknown:
         raise ZooError(f"{path}: test classes {unknown} have no training documents")
