@@ -84,8 +84,10 @@ def train(
     force: bool = False,
     verbose: int | str = "auto",
     **sections: Any,
-) -> Run:
-    """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``)."""
+) -> Run | None:
+    """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``). On a
+    multi-worker job's worker that is not the chief, train in step and return ``None``: the chief
+    writes the run (docs/guide.md)."""
     from .training import train_plan
 
     return train_plan(resolve(name, config_files=config_files, **sections), out=out, force=force, verbose=verbose)

@@ -385,6 +385,9 @@ def train(
     from .training import train_plan
 
     run = train_plan(plan, out=out, force=force, verbose="auto" if verbosity is None else verbosity)
+    if run is None:  # a multi-worker job's worker that is not the chief
+        click.echo("done; the chief saved the run")
+        return
     for split, scores in run.read_json("metrics.json").items():
         click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     click.echo(f"saved {run.path}")

@@ -10,7 +10,6 @@ Keras and TensorFlow are imported inside these functions only.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import re
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .backend import import_keras, require_tensorflow
+from .distribution import strategy_scope
 from .errors import PluginError, RecipeError
 from .params import injected_annotation
 from .plan import Plan, Stage
@@ -133,23 +133,15 @@ def prepare_stage(built: Built, stage: Stage) -> None:
         compile_model(built.model, built.plan.train, built.dataset.spec, stage.learning_rate)
 
 
-def strategy_scope(name: str | None) -> Any:
-    """A factory of the TensorFlow distribution strategy's scope (or of a null context)."""
-    if name is None:
-        return contextlib.nullcontext
-    import tensorflow as tf
-
-    strategy = tf.distribute.MirroredStrategy() if name == "mirrored" else tf.distribute.MultiWorkerMirroredStrategy()
-    return strategy.scope
-
-
 def build_plan(plan: Plan) -> Built:
     """Seed, load the data and the embedding, build the model and compile it for the first stage."""
     keras = import_keras()
-    # A bad optimizer setting, or a strategy the backend lacks, fails before any data is read.
-    make_optimizer(plan.train.optimizer)
+    # A strategy the backend lacks, or a bad optimizer setting, fails before any data is read. The
+    # strategy comes first: a multi-worker one must be made before TensorFlow runs anything.
     if plan.train.distribute is not None:
         require_tensorflow(f"train.distribute: {plan.train.distribute}")
+    scope = strategy_scope(plan.train.distribute)
+    make_optimizer(plan.train.optimizer)
     timings: dict[str, float] = {}
     keras.utils.set_random_seed(plan.train.seed)
     start = time.perf_counter()
@@ -161,7 +153,6 @@ def build_plan(plan: Plan) -> Built:
         plan.train.metrics = DEFAULT_METRICS[dataset.spec.task]
     timings["data_s"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
-    scope = strategy_scope(plan.train.distribute)
     with scope():
         model = build_model(plan, dataset.spec, embedding)
     built = Built(plan, dataset, embedding, model, timings, scope)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import distribution
 from ._version import __version__
 from .backend import describe_backend, import_keras
 from .compose import Built
@@ -91,6 +92,7 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
                 "shape": list(built.embedding.weights.shape),
             },
             "params": count_params(built.model),
+            "distribution": distribution.describe(built.plan.train.distribute),
             "timings": built.timings,
         },
     )

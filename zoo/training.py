@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .backend import import_keras
 from .compose import Built, build_plan, load_dataset, prepare_stage
 from .console import keras_verbose, note
+from .distribution import cluster, scratch_unless_chief
 from .errors import RecipeError, ZooError
 from .plan import Plan, TrainConfig
 from .provenance import save_built
@@ -187,19 +188,31 @@ def evaluate(
 
 def train_plan(
     plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False, verbose: Any = "auto"
-) -> Run:
+) -> Run | None:
     """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint.
 
     ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
-    otherwise); with 0 the zoo prints nothing of its own either.
+    otherwise); with 0 the zoo prints nothing of its own either. Returns the run, or ``None`` on a
+    multi-worker job's worker that is not the chief: it trains in step with the others and writes
+    nothing (``zoo.distribution``).
     """
     if not any(stage.epochs for stage in plan.train.stage_list()):
         raise RecipeError(
             "train.stages: every stage has 0 epochs, so nothing would be trained; give a stage "
             "epochs (--set train.epochs=N), or use `zoo build` for an untrained model"
         )
+    with scratch_unless_chief(plan.train.distribute) as scratch:
+        if scratch is not None:
+            if verbose != 0:
+                note(f"{cluster().label}: training {plan.name!r}; the chief writes the run, this worker nothing")
+            _train_into(plan, scratch, False, verbose)
+            return None
     out = out if out is not None else default_run_dir(plan.name)
     check_out_free(out, force)
+    return _train_into(plan, out, force, verbose)
+
+
+def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: Any) -> Run:
     built = build_plan(plan)
     run = save_built(built, out, force, status="training")
     if verbose != 0:
