@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -87,6 +88,7 @@ def strategy_scope(name: str | None) -> Callable[[], contextlib.AbstractContextM
         if name == "mirrored":
             _strategies[name] = tf.distribute.MirroredStrategy()
         else:
+            cluster()  # TF_CONFIG must name the cluster: without it TensorFlow trains alone, silently
             timeout = float(os.environ.get("ZOO_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S))
             options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
             _strategies[name] = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
@@ -145,6 +147,30 @@ def describe(name: str | None) -> dict[str, Any] | None:
     found = _strategies.get(name)
     workers = cluster().workers if name == "multi-worker" else 1
     return {"strategy": name, "workers": workers, "replicas": found.num_replicas_in_sync if found else None}
+
+
+def lost_peer(name: str | None, exc: BaseException) -> str | None:
+    """One line for an error that means a peer worker is gone (it stopped, crashed, or stopped
+    answering for the timeout), so that every worker ends with it instead of a traceback or a hang."""
+    if name != "multi-worker":
+        return None
+    import tensorflow as tf
+
+    lost = (
+        tf.errors.UnavailableError,
+        tf.errors.DeadlineExceededError,
+        tf.errors.AbortedError,
+        tf.errors.CancelledError,
+    )
+    if not isinstance(exc, lost):
+        return None
+    found = re.search(r"aborted by:\s*(.+)", str(exc))
+    reason = found.group(1).strip() if found else type(exc).__name__
+    timeout = os.environ.get("ZOO_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S)
+    return (
+        f"{cluster().label}: lost contact with another worker ({reason}), so this worker stopped too; "
+        f"start every worker again (a worker waits {timeout} s for a silent peer: ZOO_WORKER_TIMEOUT)"
+    )
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .backend import import_keras
 from .compose import Built, build_plan, load_dataset, prepare_stage
 from .console import keras_verbose, note
-from .distribution import cluster, scratch_unless_chief
+from .distribution import cluster, lost_peer, scratch_unless_chief
 from .errors import RecipeError, ZooError
 from .plan import Plan, TrainConfig
 from .provenance import save_built
@@ -38,21 +38,26 @@ class CtrlC:
     checkpoint, the history) is held until the write is done, then raised: raised inside the
     write, it could be swallowed by the code doing it and training would go on. Anywhere else it
     interrupts at once, as usual; a second one while held interrupts at once too. No per-batch
-    hook is added, so training runs as fast as without it."""
+    hook is added, so training runs as fast as without it.
+
+    SIGTERM (``kill``, a cluster scheduler stopping a job) is a Ctrl-C too: the run keeps its
+    history and best checkpoint. TensorFlow's multi-worker runtime otherwise swallows it."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
         self.holding = 0
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
 
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread():  # signals only reach the main thread
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            self.previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.holding and not self.requested:
@@ -205,17 +210,20 @@ def train_plan(
         if scratch is not None:
             if verbose != 0:
                 note(f"{cluster().label}: training {plan.name!r}; the chief writes the run, this worker nothing")
-            _train_into(plan, scratch, False, verbose)
+            _train_into(plan, scratch, False, verbose, chief=False)
             return None
     out = out if out is not None else default_run_dir(plan.name)
     check_out_free(out, force)
     return _train_into(plan, out, force, verbose)
 
 
-def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: Any) -> Run:
+def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: Any, chief: bool = True) -> Run:
+    """Train into ``out``; a worker that is not the chief trains into a scratch folder it removes,
+    so its messages speak of the chief's run instead."""
     built = build_plan(plan)
     run = save_built(built, out, force, status="training")
-    if verbose != 0:
+    where = str(run.path) if chief else "the chief's run"
+    if verbose != 0 and chief:
         note(f"training {plan.name!r} into {run.path}")
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
@@ -230,9 +238,18 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
                 shutil.copyfile(best, tmp)
         run.update_meta(status="interrupted", epochs=len(rows))
         raise Interrupted(
-            f"interrupted after {len(rows)} epoch(s); {run.path} holds the history and "
+            f"interrupted after {len(rows)} epoch(s); {where} holds the history and "
             f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}"
         ) from None
+    except Exception as exc:
+        lost = lost_peer(plan.train.distribute, exc)
+        if lost is None:
+            raise
+        rows = run.read_history()
+        run.update_meta(status="failed", epochs=len(rows))
+        if not chief:
+            raise TrainingFailed(f"{lost}; this worker wrote nothing (the chief writes the run)") from None
+        raise TrainingFailed(f"{lost}; {run.path} is marked failed after {len(rows)} epoch(s)") from None
     fit_s = time.perf_counter() - start
     diverged = next((row for row in rows if not math.isfinite(row.get("loss", 0.0))), None)
     if diverged is not None:  # TerminateOnNaN stopped it: nothing after this epoch is worth saving as done
@@ -241,7 +258,7 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
         raise TrainingFailed(
             f"the loss became {diverged['loss']} at epoch {int(diverged['epoch']) + 1} "
             f"(stage {int(diverged['stage'])}), "
-            f"so training stopped; {run.path} is marked failed. Lower the learning rate, or check the data for "
+            f"so training stopped; {where} is marked failed. Lower the learning rate, or check the data for "
             f"extreme values"
         )
     metrics = evaluate(built.model, built.dataset, plan.train.batch_size)
