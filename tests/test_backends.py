@@ -58,11 +58,12 @@ def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, l
     assert there == pytest.approx(here, rel=1e-4, abs=1e-4)
 
 
+@pytest.mark.parametrize("strategy", ["mirrored", "multi-worker"])
 @pytest.mark.usefixtures("jax_installed")
-def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path):
-    result = zoo_on("jax", "build", "tiny-linear-points", "--set", "train.distribute=mirrored", cwd=tmp_path, code=1)
+def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path, strategy):
+    result = zoo_on("jax", "build", "tiny-linear-points", "--set", f"train.distribute={strategy}", cwd=tmp_path, code=1)
     assert result.stderr.splitlines() == [
-        "Error: train.distribute: mirrored needs the TensorFlow backend, and Keras runs on 'jax' here; "
+        f"Error: train.distribute: {strategy} needs the TensorFlow backend, and Keras runs on 'jax' here; "
         "run with KERAS_BACKEND=tensorflow, or remove it from the recipe"
     ]
     assert not (tmp_path / "runs").exists()
