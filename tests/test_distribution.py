@@ -147,5 +147,5 @@ def test_stopping_one_worker_stops_both_with_one_line_each(tmp_path):
     assert code0 == 130 and last_error(err0).startswith("Error: interrupted after "), err0[-2000:]
     assert code1 == 1, err1[-2000:]
     assert last_error(err1).startswith("Error: worker 1 of 2: lost contact with another worker (")
-    assert last_error(err1).endswith("; this worker wrote nothing (the chief writes the run)")
+    assert last_error(err1).endswith("; this worker wrote nothing (the chief writes the run); start every worker again")
     assert json.loads((tmp_path / "r0" / "meta.json").read_text())["status"] == "interrupted"

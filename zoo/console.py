@@ -21,10 +21,11 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-#: Lines of TensorFlow's (and XLA's) native logging, as absl formats them, and absl's banner.
+#: Lines of TensorFlow's (and XLA's) native logging, as absl formats them, and absl's banner; a fatal
+#: line (F...) always passes: it is the only word a process that aborts leaves.
 NATIVE_LOG_LINE = re.compile(
     rb"^(?:WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
-    rb"|[IWEF]\d{4} [\d:.]+ +\d+ [\w./-]+:\d+\] )"
+    rb"|[IWE]\d{4} [\d:.]+ +\d+ [\w./-]+:\d+\] )"
 )
 
 

@@ -26,10 +26,6 @@ from typing import Any
 
 from .errors import RecipeError
 
-#: Seconds a worker waits on a collective operation (a gradient all-reduce) before it gives up on
-#: a peer that stopped answering; ``ZOO_WORKER_TIMEOUT`` changes it.
-DEFAULT_WORKER_TIMEOUT_S = 60
-
 
 @dataclass(frozen=True)
 class Cluster:
@@ -89,9 +85,7 @@ def strategy_scope(name: str | None) -> Callable[[], contextlib.AbstractContextM
             _strategies[name] = tf.distribute.MirroredStrategy()
         else:
             cluster()  # TF_CONFIG must name the cluster: without it TensorFlow trains alone, silently
-            timeout = float(os.environ.get("ZOO_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S))
-            options = tf.distribute.experimental.CommunicationOptions(timeout_seconds=timeout)
-            _strategies[name] = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+            _strategies[name] = tf.distribute.MultiWorkerMirroredStrategy()
             _let_keras_fit_on_multiple_workers()
     return _strategies[name].scope  # type: ignore[no-any-return]
 
@@ -151,7 +145,11 @@ def describe(name: str | None) -> dict[str, Any] | None:
 
 def lost_peer(name: str | None, exc: BaseException) -> str | None:
     """One line for an error that means a peer worker is gone (it stopped, crashed, or stopped
-    answering for the timeout), so that every worker ends with it instead of a traceback or a hang."""
+    answering), so that every worker ends with it instead of a traceback or a hang. A peer that
+    closes its connections is noticed at once; a silent one when TensorFlow's coordination service
+    misses its heartbeats (about 10 s, measured in BENCHMARKS.md). No timeout is set on the
+    collective operations themselves: TensorFlow starts a thread per operation to enforce one, and
+    a real recipe runs out of threads within a few epochs."""
     if name != "multi-worker":
         return None
     import tensorflow as tf
@@ -166,11 +164,7 @@ def lost_peer(name: str | None, exc: BaseException) -> str | None:
         return None
     found = re.search(r"aborted by:\s*(.+)", str(exc))
     reason = found.group(1).strip() if found else type(exc).__name__
-    timeout = os.environ.get("ZOO_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT_S)
-    return (
-        f"{cluster().label}: lost contact with another worker ({reason}), so this worker stopped too; "
-        f"start every worker again (a worker waits {timeout} s for a silent peer: ZOO_WORKER_TIMEOUT)"
-    )
+    return f"{cluster().label}: lost contact with another worker ({reason}), so this worker stopped too"
 
 
 @contextlib.contextmanager

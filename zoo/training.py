@@ -248,8 +248,12 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
         rows = run.read_history()
         run.update_meta(status="failed", epochs=len(rows))
         if not chief:
-            raise TrainingFailed(f"{lost}; this worker wrote nothing (the chief writes the run)") from None
-        raise TrainingFailed(f"{lost}; {run.path} is marked failed after {len(rows)} epoch(s)") from None
+            raise TrainingFailed(
+                f"{lost}; this worker wrote nothing (the chief writes the run); start every worker again"
+            ) from None
+        raise TrainingFailed(
+            f"{lost}; {run.path} is marked failed after {len(rows)} epoch(s); start every worker again"
+        ) from None
     fit_s = time.perf_counter() - start
     diverged = next((row for row in rows if not math.isfinite(row.get("loss", 0.0))), None)
     if diverged is not None:  # TerminateOnNaN stopped it: nothing after this epoch is worth saving as done
