@@ -1,0 +1,149 @@
+"""Character models: corpus windows, the held-out tail, bad corpora, char-lstm, and generation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo.errors import ZooError
+from zoo.specs import DatasetSpec
+from zoo_plugins.charlm.data import CharSpec, nietzsche, synthetic_text, text_corpus, windows
+from zoo_plugins.charlm.generate import generate, reference_generate, sample
+from zoo_plugins.charlm.models import char_lstm
+
+DATA_DIR = os.environ.get("ZOO_DATA_DIR")
+
+
+def test_windows_and_their_targets_are_the_right_slices():
+    ids = np.arange(20, dtype=np.int32)
+    every = windows(ids, seq_len=4, step=3, targets="every")
+    assert every.x.tolist()[:2] == [[0, 1, 2, 3], [3, 4, 5, 6]]
+    assert every.y.tolist()[:2] == [[1, 2, 3, 4], [4, 5, 6, 7]]
+    assert every.x[-1].tolist() == [15, 16, 17, 18] and every.y[-1].tolist() == [16, 17, 18, 19]
+    assert np.shares_memory(every.x, ids)  # views, never copies
+    following = windows(ids, seq_len=4, step=3, targets="next")
+    assert following.y.tolist() == [4, 7, 10, 13, 16, 19]
+    assert len(following.x) == len(following.y) == 6
+
+
+def test_the_held_out_tail_shares_nothing_with_training(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("abcdefghij" * 10, encoding="utf-8")  # 100 characters: the last 20 are held out
+    dataset = text_corpus(path=str(path), seq_len=5, step=1, validation=0.2)
+    train, held_out = dataset.splits["train"], dataset.splits["validation"]
+    assert train.y.max() <= 9 and len(train) == 80 - 5  # every target index stays below the cut
+    assert int(train.x[-1, -1]) == dataset.spec.chars.index("i") and int(train.y[-1, -1]) == dataset.spec.chars.index(
+        "j"
+    )
+    assert np.shares_memory(train.x, train.y) and not np.shares_memory(train.x, held_out.x)
+    assert len(held_out) == 20 - 5
+
+
+def test_the_vocabulary_round_trips_through_the_spec(tmp_path):
+    dataset = synthetic_text(n_chars=2000)
+    spec = dataset.spec
+    assert spec.synthetic and spec.name == "synthetic-text" and spec.task == "sequence"
+    assert DatasetSpec.from_dict(spec.to_dict()) == spec
+    start = "".join(spec.chars[i] for i in dataset.splits["train"].x[0][:8])
+    assert "".join(spec.chars[i] for i in spec.encode(start)) == start
+    with pytest.raises(ZooError, match=r"characters '#' never appear in synthetic-text"):
+        spec.encode("ka#")
+
+
+@pytest.mark.parametrize(
+    ("content", "kwargs", "message"),
+    [
+        (b"caf\xe9 au lait", {}, r"t.txt: byte 0xe9 at offset 3 is not UTF-8; save the file as UTF-8"),
+        (b"", {}, r"t.txt: the text is empty"),
+        (b"short", {"seq_len": 40}, r"the train text has 5 characters, fewer than seq_len \+ 1 = 41"),
+        (b"x" * 100, {"seq_len": 40, "validation": 0.1}, r"the validation text has 10 characters, fewer than"),
+    ],
+    ids=["not UTF-8", "empty", "shorter than a window", "held-out tail shorter than a window"],
+)
+def test_bad_corpora_are_one_line(tmp_path, content, kwargs, message):
+    path = tmp_path / "t.txt"
+    path.write_bytes(content)
+    with pytest.raises(ZooError, match=message):
+        text_corpus(path=str(path), **{"validation": 0.0, **kwargs})
+
+
+def test_a_folder_of_text_files_and_a_folder_without_any(tmp_path):
+    (tmp_path / "b.txt").write_text("second part", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("first part", encoding="utf-8")
+    dataset = text_corpus(path=str(tmp_path), seq_len=3, validation=0.0)
+    assert "".join(dataset.spec.chars[i] for i in dataset.splits["train"].x[0]) == "fir"
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ZooError, match=r"empty: no .txt files in this folder"):
+        text_corpus(path=str(tmp_path / "empty"))
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    import keras
+
+    keras.utils.set_random_seed(1)
+    spec = CharSpec.example()
+    return char_lstm(spec, embedding_dim=4, units=8, layers=2, dropout=0.0), spec
+
+
+def test_generation_is_the_slow_references_text_and_repeats_with_the_seed(tiny_model):
+    model, spec = tiny_model
+    for temperature in (0.0, 1.0):
+        fast = "".join(generate(model, spec, "ab c", length=12, temperature=temperature, rng_seed=3))
+        assert fast == reference_generate(model, spec, "ab c", length=12, temperature=temperature, rng_seed=3)
+        assert fast == "".join(generate(model, spec, "ab c", length=12, temperature=temperature, rng_seed=3))
+    assert len(set(spec.chars) & set(fast)) > 1  # temperature 1 samples more than one character
+
+
+@pytest.mark.parametrize(
+    ("prime", "length", "temperature", "message"),
+    [
+        ("", 5, 0.5, "--prime is empty"),
+        ("ab", 5, -0.1, "temperature must be 0 .* or more. Received: -0.1"),
+        ("ab", -1, 0.5, "--length must be 0 or more"),
+        ("abz", 5, 0.5, "characters 'z' never appear in example"),
+    ],
+)
+def test_bad_generation_requests_are_one_line(tiny_model, prime, length, temperature, message):
+    model, spec = tiny_model
+    with pytest.raises(ZooError, match=message):
+        list(generate(model, spec, prime, length, temperature))
+
+
+def test_temperature_zero_is_the_likeliest_character():
+    rng = np.random.default_rng(0)
+    assert sample(np.array([0.1, 0.6, 0.3]), 0.0, rng) == 1
+    draws = [sample(np.array([0.1, 0.6, 0.3]), 0.01, rng) for _ in range(20)]
+    assert set(draws) == {1}  # a very low temperature is nearly argmax
+
+
+def test_train_and_generate_from_the_command_line(run_cli, tmp_path):
+    out = tmp_path / "chars"
+    run_cli(
+        "train", "synthetic-char-lstm", "--set", "dataset.n_chars=3000", "--set", "train.epochs=1",
+        "--out", str(out), "-q",
+    )  # fmt: skip
+    text = run_cli("generate", str(out), "--prime", "ka", "--length", "30", "-t", "0,1").stdout
+    assert text.startswith("--- temperature 0\nka") and "\n--- temperature 1\nka" in text
+    assert [len(line) for line in text.splitlines()[1::2]] == [32, 32]
+    again = run_cli("generate", str(out), "--prime", "ka", "--length", "30", "-t", "0,1").stdout
+    assert again == text
+    predicted = run_cli("predict", str(out), "ka mi").stdout
+    assert '"next": ' in predicted and '"probability": ' in predicted
+    error = run_cli("generate", str(out), "--prime", "ka", "-t", "hot", code=1).stderr
+    assert error == "Error: --temperature takes numbers, such as 0.2,0.5,1.0. Received: hot\n"
+
+
+@pytest.mark.realdata
+def test_nietzsche_as_the_lesson_reads_it():
+    path = Path(DATA_DIR or "") / "text" / "nietzsche.txt"
+    dataset = nietzsche(path=str(path))
+    spec = dataset.spec
+    assert len(spec.chars) == 57  # the Keras example's "total chars: 57"
+    held_out = 600893 - (600893 - int(600893 * 0.1))
+    assert len(dataset.splits["validation"]) == (held_out - 40 - 1) // 3 + 1
+    first = "".join(spec.chars[i] for i in dataset.splits["train"].x[0])
+    assert first.startswith("preface\n") and first.endswith("supposing that truth is a woma") and len(first) == 40
