@@ -158,7 +158,7 @@ def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
     assert "not a" in reviews.spec.vocabulary[:2000]
     # Raw text bagged at prediction time matches the bags built for training: the first test reviews.
     archive = Path(reviews.source)
-    raw = [text.decode("utf-8") for split, _, text in islice(_documents(archive), 30000) if split == "test"][:5]
+    raw = [text.decode("utf-8") for split, _, _, text in islice(_documents(archive), 30000) if split == "test"][:5]
     np.testing.assert_array_equal(reviews.spec.encode_inputs(raw), reviews.splits["test"].x[:5])
     model = text_nb_logistic(reviews.spec, nb_ratios(reviews))
     model.compile(optimizer=keras.optimizers.Adam(0.02), loss="binary_crossentropy", metrics=["accuracy"])
