@@ -56,13 +56,22 @@ def stepper(model: keras.Model) -> tuple[Step, list[Any]]:
     if not lstms or not isinstance(output, keras.layers.Dense):
         raise ZooError(f"model {model.name!r} is not a character LSTM (embedding, LSTMs, dense output)")
 
-    def step(ids: np.ndarray, states: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    def cells(ids: Any, states: list[Any]) -> tuple[Any, list[Any]]:
         x = embedding(ids)
         new_states = []
         for lstm, state in zip(lstms, states):
             x, state = lstm.cell(x, state, training=False)
             new_states.append(state)
-        return keras.ops.convert_to_numpy(output(x)), new_states
+        return output(x), new_states
+
+    if keras.backend.backend() == "tensorflow":  # one compiled graph per step, not a dozen eager ops
+        import tensorflow as tf
+
+        cells = tf.function(cells)
+
+    def step(ids: np.ndarray, states: list[Any]) -> tuple[np.ndarray, list[Any]]:
+        probabilities, states = cells(ids, states)
+        return keras.ops.convert_to_numpy(probabilities), states
 
     zeros = [[np.zeros((1, lstm.units), "float32"), np.zeros((1, lstm.units), "float32")] for lstm in lstms]
     return step, zeros
