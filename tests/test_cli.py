@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 
 TINY_LIST = """\
-KIND     NAME                PLUGIN       SUMMARY
-model    tiny-linear         tiny_plugin  TEST SUITE: one hidden layer.
-model    tiny-mlp            tiny_plugin  TEST SUITE: two.
-dataset  tiny-points         tiny_plugin  TEST SUITE: SYNTHETIC points.
-recipe   tiny-linear-points  tiny_plugin  TEST SUITE: tiny-linear on SYNTHETIC points.
-recipe   tiny-mlp-points     tiny_plugin  TEST SUITE: tiny-mlp on SYNTHETIC points.
-recipe   tiny-two-stages     tiny_plugin  TEST SUITE: train the output layer first, then everything (version 2).
+KIND      NAME                PLUGIN       SUMMARY
+model     tiny-linear         tiny_plugin  TEST SUITE: one hidden layer.
+model     tiny-mlp            tiny_plugin  TEST SUITE: two.
+dataset   tiny-points         tiny_plugin  TEST SUITE: SYNTHETIC points.
+callback  epoch-marks         tiny_plugin  TEST SUITE: a line per epoch in a file.
+recipe    tiny-linear-points  tiny_plugin  TEST SUITE: tiny-linear on SYNTHETIC points.
+recipe    tiny-mlp-points     tiny_plugin  TEST SUITE: tiny-mlp on SYNTHETIC points.
+recipe    tiny-two-stages     tiny_plugin  TEST SUITE: train the output layer first, then everything (version 2).
 """
 
 
@@ -130,9 +131,9 @@ def test_plugins(run_cli):
     assert rows["cf"] == ["builtin", "keras-zoo", "0.1.0", "commands, datasets, models, recipes"]
     assert "zoo" not in rows
     assert rows["example"] == ["entrypoint", "zoo-example-plugin", "0.1.0", "commands, datasets, models, recipes"]
-    assert rows["tiny_plugin"] == ["file", "-", "-", "datasets, models, recipes"]
+    assert rows["tiny_plugin"] == ["file", "-", "-", "callbacks, datasets, models, recipes"]
     assert all(t.endswith("s") and float(t[:-1]) >= 0 for t in imported.values())  # each plugin's import time
-    assert [line.split()[1] for line in lines[1:]] == ["builtin", "builtin", "entrypoint", "file"]  # in that order
+    assert [line.split()[1] for line in lines[1:]] == [*["builtin"] * 4, "entrypoint", "file"]  # in that order
 
 
 def test_plugins_shows_a_broken_plugin_and_the_rest_works(run_cli, write_file):

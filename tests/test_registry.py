@@ -26,7 +26,7 @@ def test_builtins_entry_points_and_files_are_all_discovered(write_file):
     sources = {p.name: (p.source, p.distribution) for p in registry.plugins.values()}
     assert sources["cf"] == ("builtin", "keras-zoo")  # keras-zoo's own entry point, from registry.yaml
     assert "zoo" not in sources  # no stand-in plugin: each built-in registers its own recipes
-    assert list(sources)[:3] == ["cf", "charlm", "text"]  # the built-ins load first
+    assert list(sources)[:4] == ["callbacks", "cf", "charlm", "text"]  # the built-ins load first
     assert sources["example"] == ("entrypoint", "zoo-example-plugin")  # the examples/ package
     assert sources["local_plug"] == ("file", None)
     assert registry.get("model", "local-model").plugin == "local_plug"
@@ -56,13 +56,18 @@ def test_the_builtins_are_declared_once_in_registry_yaml():
 
     root = Path(__file__).resolve().parent.parent
     declared = yaml.safe_load((root / "registry.yaml").read_text())["plugins"]
-    assert declared == {"cf": "zoo_plugins.cf", "text": "zoo_plugins.text", "charlm": "zoo_plugins.charlm"}
+    assert declared == {
+        "cf": "zoo_plugins.cf",
+        "text": "zoo_plugins.text",
+        "charlm": "zoo_plugins.charlm",
+        "callbacks": "zoo_plugins.callbacks",
+    }
     assert "entry-points.zoo" not in (root / "pyproject.toml").read_text()
     assert not [f.name for f in (root / "zoo").glob("*.py") if "zoo_plugins" in f.read_text()]
     registry = discover()
     assert {n: p.module for n, p in registry.plugins.items() if p.source == "builtin"} == declared
     for plugin in declared:  # every recipe registry.yaml lists under a plugin is that plugin's
-        listed = yaml.safe_load((root / "registry.yaml").read_text())["recipes"][plugin]
+        listed = yaml.safe_load((root / "registry.yaml").read_text())["recipes"].get(plugin) or {}
         assert {e.name for e in registry.entries("recipe") if e.plugin == plugin} == set(listed)
 
 

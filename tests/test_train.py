@@ -436,3 +436,66 @@ def test_a_plugins_custom_layer_loads_in_a_fresh_process(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines()[-1] == "FeatureScale True"
+
+
+def test_recipe_callbacks_run_with_the_spec_and_are_recorded(tmp_path):
+    marks = tmp_path / "marks.txt"
+    run = zoo.train(
+        RECIPE,
+        out=str(tmp_path / "run"),
+        verbose=0,
+        **small(train={"callbacks": [{"use": "epoch-marks", "path": str(marks), "every": 2}], "epochs": 4}),
+    )
+    assert marks.read_text().splitlines() == ["tiny-points epoch 2", "tiny-points epoch 4"]
+    assert run.read_recipe()["train"]["callbacks"] == [{"use": "epoch-marks", "path": str(marks), "every": 2}]
+
+
+def test_recipe_callback_errors_name_the_item(write_file):
+    from zoo.errors import ZooError
+
+    with pytest.raises(
+        ZooError, match=r"train.callbacks\[0\].use: unknown callback 'epoch-mark'; did you mean 'epoch-marks'"
+    ):
+        zoo.resolve(RECIPE, train={"callbacks": [{"use": "epoch-mark"}]})
+    with pytest.raises(ZooError, match=r"train.callbacks\[0\].every: expected int, got 'two' \(str\)"):
+        zoo.resolve(RECIPE, train={"callbacks": [{"use": "epoch-marks", "path": "m", "every": "two"}]})
+    path = write_file(
+        "r.yaml",
+        """
+        extends: tiny-linear-points
+        train:
+          callbacks:
+            - {use: epoch-marks}
+    """,
+    )
+    with pytest.raises(ZooError) as info:
+        zoo.resolve(config_files=(str(path),))
+    assert str(info.value).startswith(
+        f"{path}:4: train.callbacks[0].path: required parameter of callback 'epoch-marks'"
+    )
+
+
+def test_a_learning_rate_schedule_by_name(tmp_path):
+    schedule = {"use": "cosine-decay", "initial_learning_rate": 0.01, "decay_steps": 50}
+    run = zoo.train(
+        RECIPE,
+        out=str(tmp_path / "run"),
+        verbose=0,
+        **small(train={"optimizer": {"use": "adam", "learning_rate": schedule}}),
+    )
+    model = run.load_model()
+    assert (
+        type(model.optimizer.learning_rate).__name__ != "float"
+        and run.read_recipe()["train"]["optimizer"]["learning_rate"] == schedule
+    )
+    with pytest.raises(
+        RecipeError, match=r"'cosine-dekay' is not a Keras learning-rate schedule; did you mean 'CosineDecay'"
+    ):
+        zoo.build(RECIPE, train={"optimizer": {"use": "adam", "learning_rate": {"use": "cosine-dekay"}}})
+    with pytest.raises(RecipeError, match=r"is not a valid CosineDecay: .*decay_steps"):
+        zoo.build(
+            RECIPE,
+            train={
+                "optimizer": {"use": "adam", "learning_rate": {"use": "cosine-decay", "initial_learning_rate": 0.1}}
+            },
+        )

@@ -103,6 +103,24 @@ def tiny_mlp(spec: PointsSpec, *, units: int = 8, hidden: int = 16, dropout: flo
     return Model(features, layers.Dense(1, name="output")(x), name="tiny_mlp")
 
 
+def epoch_marks(spec: PointsSpec, *, path: str, every: int = 1) -> Any:
+    """A callback that appends a line to ``path`` every ``every`` epochs, naming the spec.
+
+    Args:
+        path: The file to append to.
+        every: Epochs between lines.
+    """
+    import keras
+
+    class EpochMarks(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if (epoch + 1) % every == 0:
+                with open(path, "a", encoding="utf-8") as marks:
+                    marks.write(f"{spec.name} epoch {epoch + 1}\n")
+
+    return EpochMarks()
+
+
 TRAIN = {"optimizer": {"use": "adam", "learning_rate": 0.01}, "batch_size": 16}
 
 
@@ -115,6 +133,11 @@ def register_models(register):
 @hookimpl
 def register_datasets(register):
     register("tiny-points", tiny_points, tags=["tiny", "synthetic"], summary="TEST SUITE: SYNTHETIC points.")
+
+
+@hookimpl
+def register_callbacks(register):
+    register("epoch-marks", epoch_marks, tags=["tiny"], summary="TEST SUITE: a line per epoch in a file.")
 
 
 @hookimpl

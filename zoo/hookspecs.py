@@ -92,6 +92,18 @@ def register_embeddings(register: Register) -> None:
 
 
 @hookspec
+def register_callbacks(register: Register) -> None:
+    """Register Keras callbacks that recipes name (``train.callbacks: [{use: NAME, ...}]``).
+
+    A target is ``factory(spec, *, **params) -> keras.callbacks.Callback``: ``spec`` (optional;
+    leave the parameter out if the callback needs none) is the dataset's spec, for callbacks that
+    speak in the data's terms (``sample-text`` writes characters); the keyword-only ``params`` are
+    the recipe item's other keys, checked like every section. A new callback is made for every
+    stage of a run. The zoo's own (history, best checkpoint, early stopping, NaN) always run.
+    """
+
+
+@hookspec
 def register_recipes(register: Register) -> None:
     """Register named recipes.
 

@@ -39,7 +39,9 @@ class TrainConfig:
 
     Args:
         optimizer: A Keras optimizer: ``{use: adam, learning_rate: 0.001, ...}`` (any of its
-            constructor arguments).
+            constructor arguments). ``learning_rate`` may be a schedule of
+            ``keras.optimizers.schedules`` by name: ``{use: cosine-decay, initial_learning_rate:
+            0.002, decay_steps: 10000}``.
         loss: A Keras loss name; by default chosen from the dataset's task (mse for
             regression, binary or sparse categorical cross-entropy for classification).
         metrics: Keras metric names; by default chosen from the dataset's task.
@@ -54,6 +56,8 @@ class TrainConfig:
             dataset has no validation split of its own.
         distribute: A TensorFlow distribution strategy: ``mirrored`` (all local GPUs) or
             ``multi-worker`` (``TF_CONFIG``); null for the default device.
+        callbacks: Keras callbacks by registered name, each ``{use: NAME, ...its parameters}``
+            (``zoo list callbacks``), made afresh for every stage.
         epochs: Shorthand for the epochs of a one-stage recipe (``--set train.epochs=3``); a
             recipe of several stages sets ``train.stages.N.epochs`` instead. Folded into
             ``stages`` when the recipe is resolved, so it is always null in a saved recipe.
@@ -69,6 +73,7 @@ class TrainConfig:
     early_stopping: int | None = None
     validation_split: float = 0.0
     distribute: Literal["mirrored", "multi-worker"] | None = None
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
     epochs: int | None = None
 
     def stage_list(self) -> list[Stage]:
@@ -102,6 +107,8 @@ class Plan:
     embedding: Component | None = None
     #: Raised whenever the recipe's behaviour changes under the same name; recorded in recipe.yaml.
     version: int = 1
+    #: ``train.callbacks``, each validated against its registered factory.
+    callbacks: list[Component] = field(default_factory=list)
     #: The registry the plan was resolved with: its plugins describe and load what the plan names.
     registry: Registry | None = field(default=None, repr=False, compare=False)
 

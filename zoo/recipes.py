@@ -9,6 +9,7 @@ default, before anything is built. Errors say where the value came from (``file:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -257,7 +258,7 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
             "embedding",
             f"model {model.use!r} takes no embedding; remove the embedding section",
         )
-    train = _train(ctx, recipe.get("train"), _where(recipe, "train"))
+    train, callbacks = _train(ctx, recipe.get("train"), _where(recipe, "train"), registry)
     version = recipe.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ctx.error(
@@ -280,8 +281,14 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
         model=model,
         embedding=components["embedding"],
         train=train,
+        callbacks=callbacks,
         registry=registry,
     )
+
+
+def _set_path(section: str) -> str:
+    """``train.callbacks[0]`` as ``--set`` spells it: ``train.callbacks.0``."""
+    return re.sub(r"\[(\d+)\]", r".\1", section)
 
 
 def _check_section(
@@ -309,7 +316,7 @@ def _check_section(
                 section_where,
                 f"{section}.{param.name}",
                 f"required parameter of {owner} is missing ({param.type_text}); "
-                f"add it, or --set {section}.{param.name}=VALUE",
+                f"add it, or --set {_set_path(section)}.{param.name}=VALUE",
             )
     return {p: checked.get(p, param.default) for p, param in params.items()}
 
@@ -341,11 +348,12 @@ def _get_own_first(registry: Registry, kind: str, use: str, owner: str | None) -
 
 
 def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Registry) -> Component | None:
-    section = kind
-    raw = recipe.get(section)
-    where = _where(recipe, section)
-    if raw is None:
-        return None
+    raw = recipe.get(kind)
+    return None if raw is None else _use(ctx, raw, kind, kind, _where(recipe, kind), registry)
+
+
+def _use(ctx: _Context, raw: Any, kind: str, section: str, where: str, registry: Registry) -> Component:
+    """A ``{use: NAME, ...params}`` mapping (or a bare NAME) resolved and checked against ``kind``."""
     if isinstance(raw, str):  # the shorthand `model: cf-bias`
         raw = {"use": raw}
     if not isinstance(raw, Mapping) or "use" not in raw:
@@ -364,11 +372,11 @@ def _component(ctx: _Context, recipe: Mapping[str, Any], kind: str, registry: Re
         raise ctx.error(_where(raw, "use") or where, f"{section}.use", str(exc)) from None
     values = YamlMap({k: v for k, v in raw.items() if k != "use"})
     values.where = dict(getattr(raw, "where", {}))
-    params = _check_section(ctx, section, values, target, f"{kind} {use!r}", where)
+    params = _check_section(ctx, section, values, target, f"{kind} {use!r}", _where(raw, "use") or where)
     return Component(use, entry, params)
 
 
-def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
+def _train(ctx: _Context, raw: Any, where: str, registry: Registry) -> tuple[TrainConfig, list[Component]]:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
@@ -405,6 +413,13 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
             raise ctx.error(stages_where, f"train.stages[{i}].epochs", f"expected 0 or more, got {stage['epochs']}")
         stages.append(stage)
     params["stages"] = stages
+    callbacks_where = _where(raw, "callbacks") or where
+    given = raw.get("callbacks") or []  # the items as read, with their lines
+    callbacks = [
+        _use(ctx, given[i] if i < len(given) else item, "callback", f"train.callbacks[{i}]", callbacks_where, registry)
+        for i, item in enumerate(params["callbacks"])
+    ]
+    params["callbacks"] = [{"use": c.use, **c.params} for c in callbacks]
     if params["batch_size"] < 1:
         raise ctx.error(
             _where(raw, "batch_size") or where,
@@ -417,4 +432,4 @@ def _train(ctx: _Context, raw: Any, where: str) -> TrainConfig:
             "train.validation_split",
             f"expected a fraction in [0, 1), got {params['validation_split']}",
         )
-    return TrainConfig(**params)
+    return TrainConfig(**params), callbacks

@@ -44,6 +44,7 @@ KINDS: dict[str, str] = {
     "model": "register_models",
     "dataset": "register_datasets",
     "embedding": "register_embeddings",
+    "callback": "register_callbacks",
     "recipe": "register_recipes",
 }
 ENTRY_POINT_GROUP = "zoo"

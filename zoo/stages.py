@@ -7,11 +7,11 @@ stage's learning rate); layers are frozen by name or fnmatch pattern, nested sub
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .backend import import_keras
-from .errors import RecipeError
+from .errors import RecipeError, brief, did_you_mean
 from .plan import TrainConfig
 from .specs import DatasetSpec
 
@@ -33,11 +33,40 @@ DEFAULT_METRICS = {
 }
 
 
+def make_schedule(config: Mapping[str, Any]) -> Any:
+    """A ``keras.optimizers.schedules`` schedule from ``{use: cosine-decay, ...its arguments}``
+    (the class name, or its words joined by hyphens)."""
+    keras = import_keras()
+    use = str(config.get("use", ""))
+    class_name = "".join(word[:1].upper() + word[1:] for word in use.split("-"))
+    known = sorted(
+        name
+        for name, value in vars(keras.optimizers.schedules).items()
+        if isinstance(value, type)
+        and issubclass(value, keras.optimizers.schedules.LearningRateSchedule)
+        and value is not keras.optimizers.schedules.LearningRateSchedule
+    )
+    if class_name not in known:
+        raise RecipeError(
+            f"train.optimizer.learning_rate: {use!r} is not a Keras learning-rate schedule"
+            f"{did_you_mean(class_name, known) or ''} (schedules: {', '.join(known)})"
+        )
+    params = {k: v for k, v in config.items() if k != "use"}
+    try:
+        return getattr(keras.optimizers.schedules, class_name)(**params)
+    except (TypeError, ValueError) as exc:
+        raise RecipeError(
+            f"train.optimizer.learning_rate: {brief(dict(config))} is not a valid {class_name}: {exc}"
+        ) from None
+
+
 def make_optimizer(config: dict[str, Any], learning_rate: float | None = None) -> Any:
     keras = import_keras()
     params = {k: v for k, v in config.items() if k != "use"}
     if learning_rate is not None:
         params["learning_rate"] = learning_rate
+    elif isinstance(params.get("learning_rate"), Mapping):
+        params["learning_rate"] = make_schedule(params["learning_rate"])
     try:
         return keras.optimizers.get({"class_name": config["use"], "config": params})
     except (ValueError, TypeError) as exc:

@@ -19,6 +19,7 @@ from .compose import Built, build_plan, load_dataset, prepare_stage
 from .console import keras_verbose, note
 from .distribution import cluster, lost_peer, scratch_unless_chief
 from .errors import RecipeError, ZooError
+from .params import injected_parameters
 from .plan import Plan, TrainConfig
 from .provenance import save_built
 from .runs import Run, SavedRun, atomic_path, check_out_free, default_run_dir
@@ -174,9 +175,19 @@ def _fit(
         initial_epoch=done,
         validation_data=(validation.x, validation.y) if validation is not None else None,
         validation_split=train.validation_split if validation is None else 0.0,
-        callbacks=_callbacks(run, rows, index, monitor, train, ctrl_c),
+        callbacks=[*_callbacks(run, rows, index, monitor, train, ctrl_c), *recipe_callbacks(built)],
         verbose=keras_verbose(verbose),
     )
+
+
+def recipe_callbacks(built: Built) -> list[Any]:
+    """The recipe's ``train.callbacks``, made afresh (for each stage), the spec passed to those that take it."""
+    made = []
+    for component in built.plan.callbacks:
+        factory = component.load()
+        spec = (built.dataset.spec,) if injected_parameters(factory) else ()
+        made.append(factory(*spec, **component.params))
+    return made
 
 
 def evaluate(

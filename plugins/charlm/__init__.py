@@ -37,6 +37,16 @@ def register_datasets(register):
 
 
 @hookimpl
+def register_callbacks(register):
+    register(
+        "sample-text",
+        "zoo_plugins.charlm.generate:sample_text",
+        tags=["charlm"],
+        summary="Write a short generated sample every N epochs, to watch a character model learn.",
+    )
+
+
+@hookimpl
 def register_recipes(register):
     from zoo_plugins import register_recipes_of
 

@@ -152,3 +152,29 @@ def generate_command(
         for char in generate(saved.model, saved.spec, prime, length, temperature, rng_seed):
             click.echo(char, nl=False)
         click.echo()
+
+
+def sample_text(spec: CharSpec, *, every: int = 1, prime: str = "", length: int = 200, temperature: float = 0.5) -> Any:
+    """A callback that writes a short sample every ``every`` epochs, to watch the model learn.
+
+    Args:
+        every: Epochs between samples.
+        prime: The text to continue; by default the corpus's first vocabulary character.
+        length: Characters per sample.
+        temperature: 0 writes the likeliest character; higher is more adventurous.
+    """
+    import keras
+
+    if every < 1:
+        raise ValueError(f"every must be at least 1. Received: every={every}")
+    start = prime or spec.chars[0]
+    check_request(start, length, temperature)
+    spec.encode(start)  # an unseen character is refused before training, not after the first epoch
+
+    class SampleText(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if (epoch + 1) % every == 0:
+                written = "".join(generate(self.model, spec, start, length, temperature, rng_seed=epoch))
+                print(f"--- sample after epoch {epoch + 1}:\n{start}{written}", flush=True)
+
+    return SampleText()
