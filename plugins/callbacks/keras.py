@@ -59,3 +59,27 @@ def backup_and_restore(*, backup_dir: str = "backup", delete_checkpoint: bool = 
     import keras
 
     return keras.callbacks.BackupAndRestore(backup_dir=backup_dir, delete_checkpoint=delete_checkpoint)
+
+
+def time_limit(*, minutes: float) -> keras.callbacks.Callback:
+    """Stop training once ``minutes`` of it have passed (after the batch in progress): a budget of
+    time rather than of epochs. The epoch it cuts short still ends with validation as usual.
+
+    Args:
+        minutes: Minutes of training, counted from the start of the first epoch of the stage.
+    """
+    if not minutes > 0:
+        raise ValueError(f"minutes must be more than 0. Received: minutes={minutes}")
+    import time
+
+    import keras
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.deadline = time.monotonic() + minutes * 60
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if time.monotonic() > self.deadline:
+                self.model.stop_training = True
+
+    return TimeLimit()

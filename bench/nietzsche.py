@@ -1,0 +1,183 @@
+"""Nietzsche: `nietzsche-char-lstm` through the zoo against the Keras text-generation example written
+by hand, each for the same wall-clock training budget.
+
+Both train on the first 90% of the lowercased text and are scored on the last 10%, which neither
+saw: the held-out loss is the mean negative log-likelihood, in nats, of each held-out window's
+next character given its 40 characters (the zoo's model predicts every position; only its last
+is scored, so both answer the same question). Printed per arm: windows and predicted characters
+per second of training, held-out loss, peak memory (ru_maxrss), the time to write 200
+characters, and the sample.
+
+    python bench/nietzsche.py --data ../shared/data/text/nietzsche.txt --minutes 20
+    python bench/nietzsche.py --data ... --minutes 5 --arms zoo   # one arm only
+
+The hand-written arm is the Keras example as published (keras-io lstm_text_generation): one-hot
+windows of 40 characters every 3, LSTM(128), softmax, RMSprop(0.01), batch 128, and
+`model.predict` on the last 40 characters for every generated character.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+PRIME = "ethics is a basic foundation of all that "
+SEQ_LEN, STEP = 40, 3
+
+
+def peak_mb(children: bool = False) -> float:
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def held_out_windows(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    view = np.lib.stride_tricks.sliding_window_view(ids[:-1], SEQ_LEN)[::STEP]
+    targets = ids[SEQ_LEN::STEP][: len(view)]
+    return view[: len(targets)], targets
+
+
+def nats(probabilities: np.ndarray, targets: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-12))))
+
+
+def zoo_arm(data: str, minutes: float) -> dict:
+    import zoo
+    from zoo_plugins.charlm.generate import generate
+
+    out = Path(tempfile.mkdtemp()) / "run"
+    callbacks = f"train.callbacks=[{{use: time-limit, minutes: {minutes}}}]"
+    command = [
+        str(Path(sys.executable).parent / "zoo"),
+        "train",
+        "nietzsche-char-lstm",
+        "--set",
+        f"dataset.path={data}",
+    ]
+    command += ["--set", "train.epochs=1000", "--set", callbacks, "--out", str(out), "-q"]
+    subprocess.run(command, check=True)
+    peak = peak_mb(children=True)
+    run = zoo.load_run(out)
+    meta = run.run.read_json("meta.json")
+    spec, model = run.spec, run.model
+    ids = spec.encode(Path(data).read_text(encoding="utf-8"))
+    x, y = held_out_windows(ids[len(ids) - int(len(ids) * 0.1) :])  # the same held-out windows as the other arm
+    last = model.predict(x, batch_size=256, verbose=0)[:, -1, :]
+    import keras
+
+    steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations))  # the last epoch is cut short: count steps
+    windows = steps * run.plan.train.batch_size
+    start = time.perf_counter()
+    sample = "".join(generate(model, spec, PRIME, 200, 0.5, rng_seed=0))
+    return {
+        "arm": "zoo nietzsche-char-lstm",
+        "epochs": meta["epochs"],
+        "fit_s": meta["timings"]["fit_s"],
+        "windows_per_s": windows / meta["timings"]["fit_s"],
+        "targets_per_s": windows * SEQ_LEN / meta["timings"]["fit_s"],
+        "held_out_nats": nats(last, y),
+        "held_out_nats_every_position": run.run.read_json("metrics.json")["validation"]["loss"],
+        "peak_mb": peak,
+        "write_200_s": time.perf_counter() - start,
+        "sample": PRIME + sample,
+    }
+
+
+def keras_example_arm(data: str, minutes: float) -> dict:
+    import keras
+
+    text = Path(data).read_text(encoding="utf-8").lower()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    ids = np.array([index[c] for c in text], dtype=np.int32)
+    cut = len(ids) - int(len(ids) * 0.1)
+    starts = range(0, cut - SEQ_LEN, STEP)
+    x = np.zeros((len(starts), SEQ_LEN, len(chars)), dtype=bool)  # the example's one-hot windows
+    y = np.zeros((len(starts), len(chars)), dtype=bool)
+    for i, start in enumerate(starts):
+        x[i, np.arange(SEQ_LEN), ids[start : start + SEQ_LEN]] = True
+        y[i, ids[start + SEQ_LEN]] = True
+    model = keras.Sequential(
+        [
+            keras.Input((SEQ_LEN, len(chars))),
+            keras.layers.LSTM(128),
+            keras.layers.Dense(len(chars), activation="softmax"),
+        ]
+    )
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.RMSprop(learning_rate=0.01))
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.deadline = time.monotonic() + minutes * 60
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.monotonic() > self.deadline:
+                self.model.stop_training = True
+
+    start = time.perf_counter()
+    history = model.fit(x, y, batch_size=128, epochs=1000, callbacks=[TimeLimit()], verbose=0)
+    fit_s = time.perf_counter() - start
+    trained = int(model.optimizer.iterations.numpy()) * 128  # the last epoch is cut short: count steps
+    hx, hy = held_out_windows(ids[cut:])
+    one_hot = np.zeros((len(hx), SEQ_LEN, len(chars)), dtype=bool)
+    for i, window in enumerate(hx):
+        one_hot[i, np.arange(SEQ_LEN), window] = True
+    probabilities = model.predict(one_hot, batch_size=256, verbose=0)
+    rng = np.random.default_rng(0)
+    written = list(PRIME)
+    start = time.perf_counter()
+    for _ in range(200):
+        window = np.zeros((1, SEQ_LEN, len(chars)), dtype=bool)
+        window[0, np.arange(SEQ_LEN), [index[c] for c in written[-SEQ_LEN:]]] = True
+        p = model.predict(window, verbose=0)[0].astype("float64")
+        p = np.exp(np.log(np.maximum(p, 1e-12)) / 0.5)
+        written.append(chars[int(rng.choice(len(chars), p=p / p.sum()))])
+    return {
+        "arm": "hand-written Keras example",
+        "epochs": len(history.epoch),
+        "fit_s": fit_s,
+        "windows_per_s": trained / fit_s,
+        "targets_per_s": trained / fit_s,
+        "held_out_nats": nats(probabilities, hy),
+        "training_loss": history.history["loss"][-1],
+        "peak_mb": peak_mb(),
+        "write_200_s": time.perf_counter() - start,
+        "sample": "".join(written),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="nietzsche.txt")
+    parser.add_argument("--minutes", type=float, default=20.0, help="training budget of each arm")
+    parser.add_argument("--arms", nargs="+", default=["zoo", "keras-example"], choices=["zoo", "keras-example"])
+    parser.add_argument("--arm", help=argparse.SUPPRESS)  # one arm, in its own process (its own peak memory)
+    args = parser.parse_args()
+    if args.arm:
+        arm = zoo_arm if args.arm == "zoo" else keras_example_arm
+        print("RESULT " + json.dumps(arm(str(Path(args.data).resolve()), args.minutes)), flush=True)
+        return
+    for name in args.arms:
+        done = subprocess.run(
+            [sys.executable, __file__, "--data", args.data, "--minutes", str(args.minutes), "--arm", name],
+            capture_output=True,
+            text=True,
+        )
+        line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(f"the {name} arm failed:\n{done.stderr[-3000:]}")
+        result = json.loads(line[len("RESULT ") :])
+        sample = result.pop("sample")
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
+        print(f"  sample: {sample!r}")
+
+
+if __name__ == "__main__":
+    main()
