@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,21 @@ def test_train_and_generate_from_the_command_line(run_cli, tmp_path):
     assert '"next": ' in predicted and '"probability": ' in predicted
     error = run_cli("generate", str(out), "--prime", "ka", "-t", "hot", code=1).stderr
     assert error == "Error: --temperature takes numbers, such as 0.2,0.5,1.0. Received: hot\n"
+
+
+def test_the_sample_text_callback_writes_as_the_model_learns(run_cli, tmp_path):
+    out = run_cli(
+        "train", "synthetic-char-lstm", "--set", "dataset.n_chars=3000", "--set", "train.epochs=2",
+        "--set", "train.callbacks=[{use: sample-text, every: 2, prime: ka, length: 20}]",
+        "--out", str(tmp_path / "r"), "-q",
+    ).stdout  # fmt: skip
+    assert out.count("--- sample after epoch") == 1 and "--- sample after epoch 2:\nka" in out
+    error = run_cli(
+        "train", "synthetic-char-lstm", "--set", "train.callbacks=[{use: sample-text, prime: 'K#'}]",
+        "--out", str(tmp_path / "bad"), code=1,
+    ).stderr  # fmt: skip
+    assert re.match(r"Error: characters '\S*#' never appear in synthetic-text", error)
+    assert not (tmp_path / "bad").exists()  # refused before the run was written
 
 
 @pytest.mark.realdata

@@ -232,6 +232,7 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
     """Train into ``out``; a worker that is not the chief trains into a scratch folder it removes,
     so its messages speak of the chief's run instead."""
     built = build_plan(plan)
+    recipe_callbacks(built)  # a callback's bad setting is refused before the run is written
     run = save_built(built, out, force, status="training")
     where = str(run.path) if chief else "the chief's run"
     if verbose != 0 and chief:

@@ -44,7 +44,14 @@ def tensorboard(
         update_freq: Write losses and metrics every epoch or every batch.
         histogram_freq: Epochs between weight histograms; 0 for none.
     """
+    import importlib.util
+
     import keras
+
+    from zoo.errors import ZooError
+
+    if importlib.util.find_spec("tensorboard") is None:  # TensorFlow no longer brings it
+        raise ZooError("the tensorboard callback writes logs through the tensorboard package: pip install tensorboard")
 
     return keras.callbacks.TensorBoard(log_dir=log_dir, update_freq=update_freq, histogram_freq=histogram_freq)
 
