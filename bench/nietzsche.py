@@ -48,7 +48,13 @@ def nats(probabilities: np.ndarray, targets: np.ndarray) -> float:
     return float(-np.mean(np.log(np.maximum(probabilities[np.arange(len(targets)), targets], 1e-12))))
 
 
-def zoo_arm(data: str, minutes: float) -> dict:
+ARMS = {
+    "zoo": [],
+    "zoo-next": ["dataset.targets=next", "dataset.step=3"],  # the lesson's targets and windows
+}
+
+
+def zoo_arm(data: str, minutes: float, overrides: list[str]) -> dict:
     import zoo
     from zoo_plugins.charlm.generate import generate
 
@@ -62,6 +68,8 @@ def zoo_arm(data: str, minutes: float) -> dict:
         f"dataset.path={data}",
     ]
     command += ["--set", "train.epochs=1000", "--set", callbacks, "--out", str(out), "-q"]
+    for override in overrides:
+        command += ["--set", override]
     subprocess.run(command, check=True)
     peak = peak_mb(children=True)
     run = zoo.load_run(out)
@@ -69,7 +77,8 @@ def zoo_arm(data: str, minutes: float) -> dict:
     spec, model = run.spec, run.model
     ids = spec.encode(Path(data).read_text(encoding="utf-8"))
     x, y = held_out_windows(ids[len(ids) - int(len(ids) * 0.1) :])  # the same held-out windows as the other arm
-    last = model.predict(x, batch_size=256, verbose=0)[:, -1, :]
+    predicted = model.predict(x, batch_size=256, verbose=0)
+    last = predicted[:, -1, :] if predicted.ndim == 3 else predicted
     import keras
 
     steps = int(keras.ops.convert_to_numpy(model.optimizer.iterations))  # the last epoch is cut short: count steps
@@ -77,13 +86,13 @@ def zoo_arm(data: str, minutes: float) -> dict:
     start = time.perf_counter()
     sample = "".join(generate(model, spec, PRIME, 200, 0.5, rng_seed=0))
     return {
-        "arm": "zoo nietzsche-char-lstm",
+        "arm": " ".join(["zoo nietzsche-char-lstm", *overrides]),
         "epochs": meta["epochs"],
         "fit_s": meta["timings"]["fit_s"],
         "windows_per_s": windows / meta["timings"]["fit_s"],
-        "targets_per_s": windows * SEQ_LEN / meta["timings"]["fit_s"],
+        "targets_per_s": windows * (SEQ_LEN if run.spec.targets == "every" else 1) / meta["timings"]["fit_s"],
         "held_out_nats": nats(last, y),
-        "held_out_nats_every_position": run.run.read_json("metrics.json")["validation"]["loss"],
+        "held_out_nats_recipe_metric": run.run.read_json("metrics.json")["validation"]["loss"],
         "peak_mb": peak,
         "write_200_s": time.perf_counter() - start,
         "sample": PRIME + sample,
@@ -153,18 +162,60 @@ def keras_example_arm(data: str, minutes: float) -> dict:
     }
 
 
+def hand_same_model_arm(data: str, minutes: float) -> dict:
+    """The zoo recipe's model and data written by hand in plain Keras: the zoo's overhead, if any."""
+    import keras
+
+    text = Path(data).read_text(encoding="utf-8").lower()
+    chars = sorted(set(text))
+    ids = np.array([chars.index(c) for c in text], dtype=np.int32)
+    train = ids[: len(ids) - int(len(ids) * 0.1)]
+    view = np.lib.stride_tricks.sliding_window_view
+    n = (len(train) - SEQ_LEN - 1) // 10 + 1
+    x, y = view(train[:-1], SEQ_LEN)[::10][:n], view(train[1:], SEQ_LEN)[::10][:n]
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((None,), dtype="int32")
+    h = keras.layers.Dropout(0.1)(keras.layers.Embedding(len(chars), 24)(inputs))
+    for _ in range(2):
+        h = keras.layers.Dropout(0.1)(keras.layers.LSTM(256, return_sequences=True)(h))
+    model = keras.Model(inputs, keras.layers.Dense(len(chars), activation="softmax")(h))
+    model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.deadline = time.monotonic() + minutes * 60
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.monotonic() > self.deadline:
+                self.model.stop_training = True
+
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=128, epochs=1000, callbacks=[TimeLimit()], verbose=0)
+    fit_s = time.perf_counter() - start
+    trained = int(model.optimizer.iterations.numpy()) * 128
+    return {"arm": "hand-written, the same model", "fit_s": fit_s, "windows_per_s": trained / fit_s, "sample": ""}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="nietzsche.txt")
     parser.add_argument("--minutes", type=float, default=20.0, help="training budget of each arm")
-    parser.add_argument("--arms", nargs="+", default=["zoo", "keras-example"], choices=["zoo", "keras-example"])
+    parser.add_argument(
+        "--arms", nargs="+", default=["zoo", "keras-example"], choices=[*ARMS, "keras-example", "hand-same-model"]
+    )
+    parser.add_argument("--repeats", type=int, default=1, help="run the arms this many times, alternated")
     parser.add_argument("--arm", help=argparse.SUPPRESS)  # one arm, in its own process (its own peak memory)
     args = parser.parse_args()
     if args.arm:
-        arm = zoo_arm if args.arm == "zoo" else keras_example_arm
-        print("RESULT " + json.dumps(arm(str(Path(args.data).resolve()), args.minutes)), flush=True)
+        data = str(Path(args.data).resolve())
+        if args.arm in ARMS:
+            result = zoo_arm(data, args.minutes, ARMS[args.arm])
+        else:
+            result = (keras_example_arm if args.arm == "keras-example" else hand_same_model_arm)(data, args.minutes)
+        print("RESULT " + json.dumps(result), flush=True)
         return
-    for name in args.arms:
+    speeds: dict[str, list[float]] = {}
+    for name in [arm for _ in range(args.repeats) for arm in args.arms]:
         done = subprocess.run(
             [sys.executable, __file__, "--data", args.data, "--minutes", str(args.minutes), "--arm", name],
             capture_output=True,
@@ -175,8 +226,14 @@ def main() -> None:
             raise SystemExit(f"the {name} arm failed:\n{done.stderr[-3000:]}")
         result = json.loads(line[len("RESULT ") :])
         sample = result.pop("sample")
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}))
-        print(f"  sample: {sample!r}")
+        speeds.setdefault(name, []).append(result["windows_per_s"])
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}), flush=True)
+        if sample:
+            print(f"  sample: {sample!r}", flush=True)
+    if args.repeats > 1 and len(speeds) == 2:
+        (a, first), (b, second) = speeds.items()
+        ratio = float(np.median(first) / np.median(second))
+        print(f"median windows/s: {a} {np.median(first):.1f}, {b} {np.median(second):.1f}; ratio {ratio:.3f}")
 
 
 if __name__ == "__main__":
