@@ -169,10 +169,14 @@ def hand_same_model_arm(data: str, minutes: float) -> dict:
     text = Path(data).read_text(encoding="utf-8").lower()
     chars = sorted(set(text))
     ids = np.array([chars.index(c) for c in text], dtype=np.int32)
-    train = ids[: len(ids) - int(len(ids) * 0.1)]
+    cut = len(ids) - int(len(ids) * 0.1)
     view = np.lib.stride_tricks.sliding_window_view
-    n = (len(train) - SEQ_LEN - 1) // 10 + 1
-    x, y = view(train[:-1], SEQ_LEN)[::10][:n], view(train[1:], SEQ_LEN)[::10][:n]
+
+    def windows(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = (len(part) - SEQ_LEN - 1) // 10 + 1
+        return view(part[:-1], SEQ_LEN)[::10][:n], view(part[1:], SEQ_LEN)[::10][:n]
+
+    (x, y), held_out = windows(ids[:cut]), windows(ids[cut:])  # validated every epoch, as the zoo does
     keras.utils.set_random_seed(0)
     inputs = keras.Input((None,), dtype="int32")
     h = keras.layers.Dropout(0.1)(keras.layers.Embedding(len(chars), 24)(inputs))
@@ -190,7 +194,7 @@ def hand_same_model_arm(data: str, minutes: float) -> dict:
                 self.model.stop_training = True
 
     start = time.perf_counter()
-    model.fit(x, y, batch_size=128, epochs=1000, callbacks=[TimeLimit()], verbose=0)
+    model.fit(x, y, batch_size=128, epochs=1000, validation_data=held_out, callbacks=[TimeLimit()], verbose=0)
     fit_s = time.perf_counter() - start
     trained = int(model.optimizer.iterations.numpy()) * 128
     return {"arm": "hand-written, the same model", "fit_s": fit_s, "windows_per_s": trained / fit_s, "sample": ""}
