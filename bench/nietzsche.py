@@ -54,6 +54,13 @@ ARMS = {
 }
 
 
+def time_limit(minutes: float):
+    """The same budget for the hand-written arms as the zoo's `time-limit` callback gives its own."""
+    from zoo_plugins.callbacks.keras import time_limit as zoo_time_limit
+
+    return zoo_time_limit(minutes=minutes)
+
+
 def zoo_arm(data: str, minutes: float, overrides: list[str]) -> dict:
     import zoo
     from zoo_plugins.charlm.generate import generate
@@ -122,16 +129,8 @@ def keras_example_arm(data: str, minutes: float) -> dict:
     )
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.RMSprop(learning_rate=0.01))
 
-    class TimeLimit(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.deadline = time.monotonic() + minutes * 60
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.monotonic() > self.deadline:
-                self.model.stop_training = True
-
     start = time.perf_counter()
-    history = model.fit(x, y, batch_size=128, epochs=1000, callbacks=[TimeLimit()], verbose=0)
+    history = model.fit(x, y, batch_size=128, epochs=1000, callbacks=[time_limit(minutes)], verbose=0)
     fit_s = time.perf_counter() - start
     trained = int(model.optimizer.iterations.numpy()) * 128  # the last epoch is cut short: count steps
     hx, hy = held_out_windows(ids[cut:])
@@ -185,16 +184,8 @@ def hand_same_model_arm(data: str, minutes: float) -> dict:
     model = keras.Model(inputs, keras.layers.Dense(len(chars), activation="softmax")(h))
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
-    class TimeLimit(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.deadline = time.monotonic() + minutes * 60
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.monotonic() > self.deadline:
-                self.model.stop_training = True
-
     start = time.perf_counter()
-    model.fit(x, y, batch_size=128, epochs=1000, validation_data=held_out, callbacks=[TimeLimit()], verbose=0)
+    model.fit(x, y, batch_size=128, epochs=1000, validation_data=held_out, callbacks=[time_limit(minutes)], verbose=0)
     fit_s = time.perf_counter() - start
     trained = int(model.optimizer.iterations.numpy()) * 128
     return {"arm": "hand-written, the same model", "fit_s": fit_s, "windows_per_s": trained / fit_s, "sample": ""}
