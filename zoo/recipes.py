@@ -414,10 +414,9 @@ def _train(ctx: _Context, raw: Any, where: str, registry: Registry) -> tuple[Tra
         stages.append(stage)
     params["stages"] = stages
     callbacks_where = _where(raw, "callbacks") or where
-    given = raw.get("callbacks") or []  # the items as read, with their lines
-    callbacks = [
-        _use(ctx, given[i] if i < len(given) else item, "callback", f"train.callbacks[{i}]", callbacks_where, registry)
-        for i, item in enumerate(params["callbacks"])
+    callbacks = [  # from the items as read (checked a list above), which keep their lines
+        _use(ctx, item, "callback", f"train.callbacks[{i}]", callbacks_where, registry)
+        for i, item in enumerate(raw.get("callbacks") or [])
     ]
     params["callbacks"] = [{"use": c.use, **c.params} for c in callbacks]
     if params["batch_size"] < 1:
