@@ -163,3 +163,20 @@ def test_nietzsche_as_the_lesson_reads_it():
     assert len(dataset.splits["validation"]) == (held_out - 40 - 1) // 3 + 1
     first = "".join(spec.chars[i] for i in dataset.splits["train"].x[0])
     assert first.startswith("preface\n") and first.endswith("supposing that truth is a woma") and len(first) == 40
+
+
+def test_nietzsche_offline_says_which_file_goes_where(monkeypatch, tmp_path):
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(keras.utils, "get_file", offline)
+    with pytest.raises(ZooError) as info:
+        nietzsche()
+    assert str(info.value) == (
+        "nietzsche.txt is not on this machine and could not be downloaded (network unreachable); put it in "
+        f"{tmp_path / 'home'}/ (from https://s3.amazonaws.com/text-datasets/nietzsche.txt), or set dataset.path"
+    )
+    with pytest.raises(ZooError, match=r"dataset.path '.*missing.txt' does not exist; give the path of nietzsche.txt"):
+        nietzsche(path=str(tmp_path / "missing.txt"))
