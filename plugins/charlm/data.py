@@ -220,17 +220,12 @@ def nietzsche(
                 f"nietzsche.txt is not on this machine and could not be downloaded ({exc}); put it in "
                 f"{data_home()}/ (from {NIETZSCHE_URL}), or set dataset.path"
             ) from None
-    return corpus_dataset(
-        read_text(file),
-        name="nietzsche",
-        source=str(file),
-        synthetic=False,
-        lowercase=lowercase,
-        seq_len=seq_len,
-        step=step,
-        validation=validation,
-        targets=targets,
+    # The lesson's corpus is a text corpus like any other, under its own name.
+    dataset = text_corpus(
+        path=str(file), lowercase=lowercase, seq_len=seq_len, step=step, validation=validation, targets=targets
     )
+    dataset.spec.name = "nietzsche"
+    return dataset
 
 
 def synthetic_text(
