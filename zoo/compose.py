@@ -151,6 +151,11 @@ def build_plan(plan: Plan) -> Built:
     plan.train.loss = plan.train.loss or DEFAULT_LOSS[dataset.spec.task]
     if plan.train.metrics is None:
         plan.train.metrics = DEFAULT_METRICS[dataset.spec.task]
+    if dataset.splits["train"].streams and plan.train.validation_split and "validation" not in dataset.splits:
+        raise RecipeError(
+            f"train.validation_split: dataset {plan.dataset.use!r} streams its data, which Keras cannot split; "
+            f"set the dataset's own validation, or train.validation_split: 0"
+        )
     timings["data_s"] = round(time.perf_counter() - start, 3)
     start = time.perf_counter()
     with scope():

@@ -121,14 +121,40 @@ def spec_type(cls: type[DatasetSpec]) -> str:
 
 @dataclass
 class Split:
-    """One split: ``x`` is anything ``model.fit`` accepts (array, dict of arrays, ``tf.data``)."""
+    """One split: arrays (``x`` an array or a dict of arrays, ``y`` the targets), or a stream.
+
+    A stream is a ``tf.data.Dataset`` of single ``(x, y)`` samples (not batches): the zoo batches
+    it by the recipe's ``batch_size``, so that one setting rules every split and every stage. A
+    training stream reshuffles itself each epoch if it should (``image_dataset_from_directory`` does);
+    ``count`` gives its number of samples, which ``meta.json`` records.
+    """
 
     x: Any
     y: Any = None
+    count: int | None = None
+
+    @property
+    def streams(self) -> bool:
+        return hasattr(self.x, "element_spec")  # a tf.data.Dataset, told apart without importing TensorFlow
 
     def __len__(self) -> int:
+        if self.count is not None:
+            return self.count
+        if self.streams:
+            raise ValueError("a streaming split needs its count: Split(dataset, count=N)")
         first = next(iter(self.x.values())) if isinstance(self.x, dict) else self.x
         return len(first)
+
+    def batches(self, batch_size: int) -> Any:
+        """What ``fit``, ``evaluate`` and ``predict`` take as ``x`` (with ``y`` and ``batch_size``
+        from :meth:`fit_arguments`)."""
+        return self.x.batch(batch_size).prefetch(-1) if self.streams else self.x  # -1: tf.data.AUTOTUNE
+
+    def fit_arguments(self, batch_size: int) -> dict[str, Any]:
+        """``x``, ``y`` and ``batch_size`` for Keras: a stream carries its targets and its batches."""
+        if self.streams:
+            return {"x": self.batches(batch_size)}
+        return {"x": self.x, "y": self.y, "batch_size": batch_size}
 
 
 @dataclass

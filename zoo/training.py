@@ -167,14 +167,19 @@ def _fit(
     train, dataset = built.plan.train, built.dataset
     fit_split, validation = dataset.splits["train"], dataset.splits.get("validation")
     done = len(rows)
+    if validation is None:
+        validation_data = None
+    elif validation.streams:
+        validation_data = validation.batches(train.batch_size)
+    else:
+        validation_data = (validation.x, validation.y)
     built.model.fit(
-        fit_split.x,
-        fit_split.y,
-        batch_size=train.batch_size,
+        **fit_split.fit_arguments(train.batch_size),
         epochs=done + epochs,
         initial_epoch=done,
-        validation_data=(validation.x, validation.y) if validation is not None else None,
+        validation_data=validation_data,
         validation_split=train.validation_split if validation is None else 0.0,
+        shuffle=not fit_split.streams,  # a stream shuffles itself (Keras warns otherwise)
         callbacks=[*_callbacks(run, rows, index, monitor, train, ctrl_c), *recipe_callbacks(built)],
         verbose=keras_verbose(verbose),
     )
@@ -197,7 +202,7 @@ def evaluate(
     for name in splits:
         split = dataset.splits.get(name)
         if split is not None:
-            scores = model.evaluate(split.x, split.y, batch_size=batch_size, return_dict=True, verbose=0)
+            scores = model.evaluate(**split.fit_arguments(batch_size), return_dict=True, verbose=0)
             results[name] = {k: float(v) for k, v in scores.items()}
     return results
 
