@@ -20,3 +20,8 @@ def test_cf_plugin(check):
 @parametrize_plugin_checks("text")
 def test_text_plugin(check):
     check()
+
+
+@parametrize_plugin_checks("vision")
+def test_vision_plugin(check):
+    check()

@@ -47,6 +47,7 @@ def tiny_points(
     noise: float = 0.1,
     validation: float = 0.2,
     seed: int = 0,
+    stream: bool = False,
 ) -> Dataset:
     """SYNTHETIC points: y = x . w + 1 + noise, for a planted w.
 
@@ -56,6 +57,7 @@ def tiny_points(
         noise: Standard deviation of the noise on the target.
         validation: Fraction of rows held out for validation.
         seed: Seeds the generator.
+        stream: Give the splits as tf.data streams of single samples, not arrays.
     """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n_samples, n_features)).astype("float32")
@@ -64,6 +66,14 @@ def tiny_points(
     splits = {"train": Split(x[:cut], y[:cut])}
     if cut < n_samples:
         splits["validation"] = Split(x[cut:], y[cut:])
+    if stream:
+        import tensorflow as tf
+
+        for name, split in splits.items():
+            samples = tf.data.Dataset.from_tensor_slices((split.x, split.y))
+            if name == "train":
+                samples = samples.shuffle(len(split), seed=seed)
+            splits[name] = Split(samples, count=len(split))
     spec = PointsSpec(name="tiny-points", task="regression", synthetic=True, n_features=n_features)
     return Dataset(spec, splits, checksum=sha256_of("tiny-points", f"{n_samples},{n_features},{noise},{seed}"))
 

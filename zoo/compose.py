@@ -3,7 +3,8 @@
     Plan.dataset   -> load_dataset   -> Dataset(spec, splits)
     Plan.embedding -> load_embedding -> Vectors -> .matrix(spec.vocabulary) -> EmbeddingMatrix
     Plan.model     -> build_model    -> keras.Model (functional, uncompiled)
-    build_plan: seed, all three, then compile for the first stage (``zoo.stages``)
+    build_plan: seed, all three, the initial weights (``zoo.weights``) and inserted batch
+        normalization (``zoo.batchnorm``), then compile for the first stage (``zoo.stages``)
 
 Keras and TensorFlow are imported inside these functions only.
 """
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .backend import import_keras, require_tensorflow
+from .batchnorm import insert_batchnorm
 from .distribution import strategy_scope
 from .errors import PluginError, RecipeError
 from .params import injected_annotation
 from .plan import Plan, Stage
 from .specs import Dataset, DatasetSpec, EmbeddingMatrix, Vectors
+from .weights import WeightsReport, load_weights_by_name
 from .stages import (
     DEFAULT_LOSS,
     DEFAULT_METRICS,
@@ -45,6 +48,7 @@ class Built:
     model: keras.Model
     timings: dict[str, float] = field(default_factory=dict)
     scope: Any = None  # the distribution strategy's scope factory, reused when recompiling
+    initial_weights: WeightsReport | None = None  # what train.initial_weights loaded
 
 
 def load_dataset(plan: Plan) -> Dataset:
@@ -160,7 +164,13 @@ def build_plan(plan: Plan) -> Built:
     start = time.perf_counter()
     with scope():
         model = build_model(plan, dataset.spec, embedding)
-    built = Built(plan, dataset, embedding, model, timings, scope)
+        report = None
+        if plan.train.initial_weights:
+            report = load_weights_by_name(model, plan.train.initial_weights, plan.model.entry, plan.registry)
+        if plan.train.insert_batchnorm:
+            calibration = dataset.splits["train"].input_batches(plan.train.batch_size, plan.train.calibration_batches)
+            model = insert_batchnorm(model, plan.train.insert_batchnorm, calibration)
+    built = Built(plan, dataset, embedding, model, timings, scope, report)
     prepare_stage(built, plan.train.stage_list()[0])
     timings["build_s"] = round(time.perf_counter() - start, 3)
     return built

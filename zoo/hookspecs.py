@@ -41,6 +41,7 @@ class Register(Protocol):
         tags: tuple[str, ...] | list[str] = (),
         aliases: tuple[str, ...] | list[str] = (),
         tiny: dict[str, Any] | None = None,
+        weights: dict[str, dict[str, str]] | None = None,
     ) -> None: ...
 
 
@@ -64,6 +65,10 @@ def register_models(register: Register) -> None:
     module (named in the saved config) before loading a run with ``safe_mode=True``.
     ``tiny`` gives parameters that make the model small enough for the zoo's registry-driven
     build/save/load test, which every registered builder gets.
+
+    ``weights`` names published weight files a recipe may start from (``train.initial_weights:
+    imagenet``): ``{"imagenet": {"url": ..., "file_hash": ..., "file": ...}}``, fetched with
+    ``keras.utils.get_file`` (so the Keras cache is searched first) and loaded by layer name.
     """
 
 

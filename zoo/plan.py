@@ -25,12 +25,17 @@ class Stage:
         learning_rate: Overrides the optimizer's learning rate for this stage.
         freeze: Layer names (fnmatch patterns) to make non-trainable from this stage on.
         unfreeze: Layer names (fnmatch patterns) to make trainable again from this stage on.
+        cache_features: A layer name: this stage trains only the layers above it, on its outputs
+            computed once by the layers up to it (in inference mode, without augmentation) and
+            cached on disk, keyed by the data and those layers' weights. Many epochs of a head
+            cost what one epoch of the whole model would.
     """
 
     epochs: int = 1
     learning_rate: float | None = None
     freeze: list[str] = field(default_factory=list)
     unfreeze: list[str] = field(default_factory=list)
+    cache_features: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -58,6 +63,14 @@ class TrainConfig:
             ``multi-worker`` (``TF_CONFIG``); null for the default device.
         callbacks: Keras callbacks by registered name, each ``{use: NAME, ...its parameters}``
             (``zoo list callbacks``), made afresh for every stage.
+        initial_weights: Start from these weights, by layer name: a run directory, a ``.keras``
+            file, a Keras ``.h5`` weights file, or a name the model registers (``imagenet``).
+            Layers the file lacks, or holds with other shapes, keep their initialisation; the
+            report is printed and saved in ``meta.json``.
+        insert_batchnorm: Layer names to follow with BatchNormalization set to leave the
+            outputs unchanged (calibrated on ``calibration_batches`` training batches), after
+            ``initial_weights`` are loaded: the lesson's VGG16BN from a trained VGG16.
+        calibration_batches: Training batches that calibrate ``insert_batchnorm``.
         epochs: Shorthand for the epochs of a one-stage recipe (``--set train.epochs=3``); a
             recipe of several stages sets ``train.stages.N.epochs`` instead. Folded into
             ``stages`` when the recipe is resolved, so it is always null in a saved recipe.
@@ -74,6 +87,9 @@ class TrainConfig:
     validation_split: float = 0.0
     distribute: Literal["mirrored", "multi-worker"] | None = None
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    initial_weights: str | None = None
+    insert_batchnorm: list[str] = field(default_factory=list)
+    calibration_batches: int = 10
     epochs: int | None = None
 
     def stage_list(self) -> list[Stage]:

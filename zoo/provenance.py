@@ -91,6 +91,7 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
                 "misses": built.embedding.misses,
                 "shape": list(built.embedding.weights.shape),
             },
+            "initial_weights": None if built.initial_weights is None else built.initial_weights.to_dict(),
             "params": count_params(built.model),
             "distribution": distribution.describe(built.plan.train.distribute),
             "timings": built.timings,

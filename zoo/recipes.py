@@ -425,6 +425,18 @@ def _train(ctx: _Context, raw: Any, where: str, registry: Registry) -> tuple[Tra
             "train.batch_size",
             f"expected a positive int, got {params['batch_size']}",
         )
+    if params["calibration_batches"] < 1:
+        raise ctx.error(
+            _where(raw, "calibration_batches") or where,
+            "train.calibration_batches",
+            f"expected a positive int, got {params['calibration_batches']}",
+        )
+    if params["distribute"] and any(stage.get("cache_features") for stage in stages):
+        raise ctx.error(
+            stages_where,
+            "train.stages",
+            "cache_features trains on one machine's cached features; drop train.distribute for this recipe",
+        )
     if not 0.0 <= params["validation_split"] < 1.0:
         raise ctx.error(
             _where(raw, "validation_split") or where,

@@ -65,6 +65,8 @@ class Entry:
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     tiny: Mapping[str, Any] = field(default_factory=dict)
+    #: Models only: named weight files (``imagenet``) as ``{name: {url, file_hash, file}}``.
+    weights: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def qualified_name(self) -> str:
@@ -174,6 +176,7 @@ class Registry:
             tags: Iterable[str] = (),
             aliases: Iterable[str] = (),
             tiny: Mapping[str, Any] | None = None,
+            weights: Mapping[str, Mapping[str, str]] | None = None,
         ) -> None:
             for label in (name, *aliases):
                 if not isinstance(label, str) or not _NAME.match(label):
@@ -190,7 +193,9 @@ class Registry:
                 raise TypeError(f"{kind} {name!r}: target must be 'module:function' or a callable")
             if any(e.plugin == plugin for e in self._names[kind].get(name, [])):
                 raise ValueError(f"{kind} {name!r} is registered twice by this plugin")
-            entry = Entry(kind, name, target, plugin, summary.strip(), tuple(tags), tuple(aliases), dict(tiny or {}))
+            entry = Entry(
+                kind, name, target, plugin, summary.strip(), tuple(tags), tuple(aliases), dict(tiny or {}), dict(weights or {})
+            )
             self._names[kind].setdefault(name, []).append(entry)
             for alias in entry.aliases:
                 self._aliases[kind].setdefault(alias, []).append(entry)

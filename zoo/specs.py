@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -149,6 +149,19 @@ class Split:
         """What ``fit``, ``evaluate`` and ``predict`` take as ``x`` (with ``y`` and ``batch_size``
         from :meth:`fit_arguments`)."""
         return self.x.batch(batch_size).prefetch(-1) if self.streams else self.x  # -1: tf.data.AUTOTUNE
+
+    def input_batches(self, batch_size: int, limit: int | None = None) -> Iterator[Any]:
+        """Batches of model inputs only (no targets), at most ``limit`` of them, in the split's order."""
+        if self.streams:
+            stream = self.batches(batch_size).map(lambda x, y: x)
+            yield from stream.take(-1 if limit is None else limit)
+            return
+        stop = len(self) if limit is None else min(len(self), limit * batch_size)
+        for start in range(0, stop, batch_size):
+            if isinstance(self.x, dict):
+                yield {k: v[start : start + batch_size] for k, v in self.x.items()}
+            else:
+                yield self.x[start : start + batch_size]
 
     def fit_arguments(self, batch_size: int) -> dict[str, Any]:
         """``x``, ``y`` and ``batch_size`` for Keras: a stream carries its targets and its batches."""

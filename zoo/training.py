@@ -20,10 +20,11 @@ from .console import keras_verbose, note
 from .distribution import cluster, lost_peer, scratch_unless_chief
 from .errors import RecipeError, ZooError
 from .params import injected_parameters
-from .plan import Plan, TrainConfig
+from .plan import Plan, Stage, TrainConfig
 from .provenance import save_built
 from .runs import Run, SavedRun, atomic_path, check_out_free, default_run_dir
-from .specs import Dataset
+from .features import features, split_at
+from .specs import Dataset, Split
 from .stages import compile_model
 
 if TYPE_CHECKING:
@@ -93,8 +94,16 @@ def _monitor(train: TrainConfig, has_validation: bool) -> str:
 
 
 def _callbacks(
-    run: Run, rows: list[dict[str, Any]], stage: int, monitor: str, train: TrainConfig, ctrl_c: CtrlC
+    run: Run,
+    rows: list[dict[str, Any]],
+    stage: int,
+    monitor: str,
+    train: TrainConfig,
+    ctrl_c: CtrlC,
+    saved: keras.Model,
 ) -> list[Any]:
+    """The zoo's own callbacks; ``saved`` is the model the best checkpoint holds (the whole model,
+    also when a stage fits only its head)."""
     callbacks = import_keras().callbacks
     Callback: Any = callbacks.Callback
     EarlyStopping: Any = callbacks.EarlyStopping
@@ -129,7 +138,7 @@ def _callbacks(
             if self.best is not None and self.best is not before:  # this epoch improved on the best
                 self.best = float(self.best)
                 with ctrl_c.held():
-                    run.save_model(self.model, "checkpoints/best.keras")
+                    run.save_model(saved, "checkpoints/best.keras")
                     run.update_meta(best={"monitor": monitor, "value": self.best, "epoch": epoch, "stage": stage})
 
     chosen = [RunLogger(), BestCheckpoint(), callbacks.TerminateOnNaN()]
@@ -149,12 +158,36 @@ def fit_stages(built: Built, run: Run, verbose: Any = "auto") -> list[dict[str, 
                 prepare_stage(built, stage)
             if stage.epochs == 0:
                 continue
-            _fit(built, run, rows, index, stage.epochs, monitor, verbose, ctrl_c)
+            model, splits = built.model, built.dataset.splits
+            if stage.cache_features:
+                model, splits = _head_and_features(built, stage, verbose)
+            _fit(built, model, splits, run, rows, index, stage.epochs, monitor, verbose, ctrl_c)
     return rows
+
+
+def _head_and_features(built: Built, stage: Stage, verbose: Any) -> tuple[keras.Model, dict[str, Split]]:
+    """The layers above the stage's ``cache_features`` layer, compiled for the stage, and every split
+    as their cached inputs."""
+    train, layer = built.plan.train, str(stage.cache_features)
+    base, head = split_at(built.model, layer)
+    splits = {}
+    for name, split in built.dataset.splits.items():
+        if name == "test":
+            continue  # reported by the whole model at the end, never trained or chosen on
+        cached = features(base, split, train.batch_size, f"{built.dataset.checksum} {name} {layer}")
+        splits[name] = Split(cached.x, cached.y)
+        if verbose != 0:
+            how = "read from the cache" if cached.cached else "computed and cached"
+            note(f"features of {layer!r} for {len(split)} {name} samples {how} in {cached.seconds:.1f} s ({cached.path})")
+    with built.scope():
+        compile_model(head, train, built.dataset.spec, stage.learning_rate)
+    return head, splits
 
 
 def _fit(
     built: Built,
+    model: keras.Model,
+    splits: dict[str, Split],
     run: Run,
     rows: list[dict[str, Any]],
     index: int,
@@ -163,9 +196,10 @@ def _fit(
     verbose: Any,
     ctrl_c: CtrlC,
 ) -> None:
-    """One stage's ``model.fit``, its epochs numbered after the earlier stages'."""
-    train, dataset = built.plan.train, built.dataset
-    fit_split, validation = dataset.splits["train"], dataset.splits.get("validation")
+    """One stage's ``model.fit`` (the whole model, or its head on cached features), its epochs
+    numbered after the earlier stages'."""
+    train = built.plan.train
+    fit_split, validation = splits["train"], splits.get("validation")
     done = len(rows)
     if validation is None:
         validation_data = None
@@ -173,14 +207,14 @@ def _fit(
         validation_data = validation.batches(train.batch_size)
     else:
         validation_data = (validation.x, validation.y)
-    built.model.fit(
+    model.fit(
         **fit_split.fit_arguments(train.batch_size),
         epochs=done + epochs,
         initial_epoch=done,
         validation_data=validation_data,
         validation_split=train.validation_split if validation is None else 0.0,
         shuffle=not fit_split.streams,  # a stream shuffles itself (Keras warns otherwise)
-        callbacks=[*_callbacks(run, rows, index, monitor, train, ctrl_c), *recipe_callbacks(built)],
+        callbacks=[*_callbacks(run, rows, index, monitor, train, ctrl_c, built.model), *recipe_callbacks(built)],
         verbose=keras_verbose(verbose),
     )
 
@@ -242,6 +276,8 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
     where = str(run.path) if chief else "the chief's run"
     if verbose != 0 and chief:
         note(f"training {plan.name!r} into {run.path}")
+        if built.initial_weights is not None:
+            note(f"initial weights: {built.initial_weights.summary()}")
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     try:

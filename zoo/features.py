@@ -1,0 +1,95 @@
+"""Training a head on cached features: a stage with ``cache_features: LAYER`` trains only the
+layers above ``LAYER``, on that layer's outputs computed once by the layers up to it.
+
+The features are computed in inference mode (dropout off, augmentation off, batch normalization on
+its moving statistics), saved under the data home's ``features/`` folder as ``.npz`` (no pickle),
+and keyed by the dataset's checksum, the split, the layer and a digest of every weight and setting
+of the layers up to it, so a change to the data or to those layers computes them afresh. The head
+shares its layers with the whole model, so what it learns is the model's.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import RecipeError
+from .runs import atomic_path
+from .specs import Split, data_home, sha256_of
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass
+class Features:
+    """One split's features and targets, and whether they came from the cache."""
+
+    x: np.ndarray
+    y: np.ndarray
+    path: Path
+    cached: bool
+    seconds: float
+
+
+def split_at(model: keras.Model, layer: str) -> tuple[keras.Model, keras.Model]:
+    """``(base, head)``: the model up to ``layer`` (its output included) and the layers above it,
+    sharing the model's layers (training the head trains the model)."""
+    import keras
+
+    names = [item.name for item in model.layers]
+    if layer not in names:
+        raise RecipeError(f"train.stages: cache_features: no layer named {layer!r}; layers: {', '.join(names)}")
+    output = model.get_layer(layer).output
+    try:
+        head = keras.Model(output, model.outputs, name=f"{model.name}_head")
+    except ValueError as exc:  # a layer above needs something besides this one's output
+        raise RecipeError(
+            f"train.stages: cache_features: the layers above {layer!r} also read other layers' outputs, so they "
+            f"cannot train on its features alone ({str(exc).splitlines()[0]}); pick a layer every path goes through"
+        ) from None
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs  # called as the model is
+    return keras.Model(inputs, output, name=f"{model.name}_base"), head
+
+
+def weights_digest(model: keras.Model) -> str:
+    """Identifies a model's computation: its configuration and every weight's bytes."""
+    parts: list[bytes | str] = [json.dumps(model.get_config(), sort_keys=True, default=str)]
+    for weight in model.weights:
+        parts += [weight.path, np.asarray(weight).tobytes()]
+    return sha256_of(*parts)
+
+
+def _compute(base: keras.Model, split: Split, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    if not split.streams:
+        return np.asarray(base.predict(split.x, batch_size=batch_size, verbose=0)), np.asarray(split.y)
+    xs, ys = [], []
+    for x, y in split.batches(batch_size):  # one pass: each image with its own label, in any order
+        xs.append(np.asarray(base(x, training=False)))
+        ys.append(np.asarray(y))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def features(base: keras.Model, split: Split, batch_size: int, key: str, cache: Path | None = None) -> Features:
+    """``base``'s outputs on ``split``, from the cache when ``key`` (what identifies the data and the
+    split) and ``base``'s weights match a saved file, else computed and saved."""
+    start = time.perf_counter()
+    folder = cache or data_home() / "features"
+    path = folder / f"{sha256_of(key, weights_digest(base))[:24]}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return Features(saved["x"], saved["y"], path, True, time.perf_counter() - start)
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file is computed again and replaced
+    x, y = _compute(base, split, batch_size)
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as file:
+            np.savez(file, x=x, y=y)
+    return Features(x, y, path, False, time.perf_counter() - start)
