@@ -26,7 +26,9 @@ def test_every_default_is_filled_in(registry):
     recipe = plan.to_recipe()
     assert recipe["model"] == {"use": "tiny-linear", "units": 8, "l2": 0.001, "squash": False}
     assert recipe["dataset"]["n_samples"] == 200
-    assert recipe["train"]["stages"] == [{"epochs": 3, "learning_rate": None, "freeze": [], "unfreeze": []}]
+    assert recipe["train"]["stages"] == [
+        {"epochs": 3, "learning_rate": None, "freeze": [], "unfreeze": [], "cache_features": None}
+    ]
     assert recipe["train"]["batch_size"] == 16
 
 
@@ -250,7 +252,7 @@ def test_train_section_errors(registry):
     )
     assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[{epoch: 2}]"]) == (
         "--set train.stages=[{epoch: 2}]: train.stages[0].epoch: unknown parameter of a stage; "
-        "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze)"
+        "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze, cache_features)"
     )
     assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[]"]) == (
         "--set train.stages=[]: train.stages: expected at least one stage, e.g. [{epochs: 1}]"

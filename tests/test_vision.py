@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import DATA_DIR
+
 from zoo.batchnorm import insert_batchnorm
 from zoo.errors import RecipeError, ZooError
 from zoo.features import features, split_at
@@ -64,7 +64,12 @@ def test_batchnorm_sits_after_the_dense_layers_or_between_each_conv_and_its_relu
     assert not any(name.startswith("block") and name.endswith("_bn") for name in names)
     model = vgg16(ImageSpec.example(), bn_conv=True, **TINY)
     names = [layer.name for layer in model.layers]
-    assert names[names.index("block1_conv1") :][:4] == ["block1_conv1", "block1_conv1_bn", "block1_conv1_relu", "block1_conv2"]
+    assert names[names.index("block1_conv1") :][:4] == [
+        "block1_conv1",
+        "block1_conv1_bn",
+        "block1_conv1_relu",
+        "block1_conv2",
+    ]
     assert model.get_layer("block1_conv1").get_config()["activation"] == "linear"
     assert "fc1_bn" not in names
 
@@ -345,15 +350,16 @@ def test_a_head_stage_on_cached_features_then_end_to_end(run_cli, write_file, tm
 def test_the_lessons_recipe_form_inserts_batchnorm_without_changing_the_outputs(run_cli, write_file, tmp_path):
     import zoo
 
-    run_cli("train", "synthetic-images-vgg", "--out", "plain", "--set", "train.epochs=1",
-            "--set", "model.bn_conv=false", "--set", "dataset.per_class=20")  # fmt: skip
+    run_cli(
+        "train", "synthetic-images-vgg", "--out", "plain", "--set", "train.epochs=1", "--set", "dataset.per_class=20"
+    )
     write_file(
         "bn.yaml",
         f"""
         name: insert-bn
         extends: synthetic-images-vgg
         dataset: {{per_class: 20}}
-        model: {{bn_conv: false, dropout: 0.1}}
+        model: {{dropout: 0.1}}
         train:
           initial_weights: {tmp_path / "plain"}
           insert_batchnorm: [fc1, fc2]
@@ -386,3 +392,32 @@ def test_dogs_vs_cats_images_train_and_predict(run_cli, tmp_path):
             "--set", "dataset.image_size=[64, 64]", "--set", "train.epochs=1")  # fmt: skip
     result = run_cli("predict", "run", str(root / "validation" / "cats" / "cat.600.jpg"))
     assert json.loads(result.stdout)["prediction"]["label"] in ("cats", "dogs")
+
+
+def test_the_lessons_dogs_vs_cats_recipe_runs_from_an_imagenet_file(run_cli, tmp_path, monkeypatch):
+    """The lesson's recipe at a tiny width, its "imagenet" file written here in the published layout
+    (no test downloads weights): weights loaded, BN inserted, head on cached features, fine-tuned."""
+    import h5py
+    import keras
+
+    source = vgg16(ImageSpec(name="x", task="multiclass", classes=list("abc"), image_size=[32, 32]), **TINY)
+    published = tmp_path / "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+    with h5py.File(published, "w") as file:
+        file.attrs["layer_names"] = [layer.name.encode() for layer in source.layers]
+        for layer in source.layers:
+            group = file.create_group(layer.name)
+            group.attrs["weight_names"] = [f"{layer.name}/{i}".encode() for i in range(len(layer.weights))]
+            for i, value in enumerate(layer.get_weights()):
+                group[f"{layer.name}/{i}"] = value
+    monkeypatch.setattr(keras.utils, "get_file", lambda file, url, **kwargs: str(published))
+    for split in ("train", "validation"):
+        _folder(tmp_path / "pets" / split, per_class=6)
+    result = run_cli("train", "dogs-vs-cats-vgg16bn", "--out", "run", "--set", f"dataset.path={tmp_path / 'pets'}",
+                     "--set", "dataset.image_size=[32, 32]", "--set", "model.width=0.0625",
+                     "--set", "train.calibration_batches=1", "--set", "train.stages.0.epochs=2",
+                     "--set", "train.stages.1.epochs=1")  # fmt: skip
+    assert "initial weights: 15 layer(s) loaded" in result.stderr
+    assert "predictions: file (256, 3), (3,), model (256, 2), (2,)" in result.stderr
+    assert "features of 'flatten' for 12 train samples computed and cached" in result.stderr
+    meta = json.loads((tmp_path / "run" / "meta.json").read_text())
+    assert meta["status"] == "complete" and meta["epochs"] == 3

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     import keras
 
 
-def activation_moments(model: keras.Model, layers: Sequence[str], batches: Iterable[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+def activation_moments(
+    model: keras.Model, layers: Sequence[str], batches: Iterable[Any]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per-channel (last axis) mean and variance of each layer's output over ``batches`` of model
     inputs, in inference mode, accumulated in float64."""
     import keras
@@ -62,7 +64,8 @@ def insert_batchnorm(
     unknown = [name for name in after if name not in names]
     if unknown:
         raise RecipeError(
-            f"train.insert_batchnorm: no layer named {', '.join(map(repr, unknown))}; layers: {', '.join(sorted(names))}"
+            f"train.insert_batchnorm: no layer named {', '.join(map(repr, unknown))}; "
+            f"layers: {', '.join(sorted(names))}"
         )
     taken = [f"{name}_bn" for name in after if f"{name}_bn" in names]
     if taken:

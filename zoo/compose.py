@@ -25,7 +25,6 @@ from .errors import PluginError, RecipeError
 from .params import injected_annotation
 from .plan import Plan, Stage
 from .specs import Dataset, DatasetSpec, EmbeddingMatrix, Vectors
-from .weights import WeightsReport, load_weights_by_name
 from .stages import (
     DEFAULT_LOSS,
     DEFAULT_METRICS,
@@ -33,6 +32,7 @@ from .stages import (
     make_optimizer,
     set_trainable,
 )
+from .weights import WeightsReport, load_weights_by_name
 
 if TYPE_CHECKING:
     import keras

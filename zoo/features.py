@@ -14,7 +14,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -89,7 +89,6 @@ def features(base: keras.Model, split: Split, batch_size: int, key: str, cache: 
             pass  # a damaged cache file is computed again and replaced
     x, y = _compute(base, split, batch_size)
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as file:
-            np.savez(file, x=x, y=y)
+    with atomic_path(path) as tmp, open(tmp, "wb") as file:
+        np.savez(file, x=x, y=y)
     return Features(x, y, path, False, time.perf_counter() - start)

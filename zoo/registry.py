@@ -194,7 +194,15 @@ class Registry:
             if any(e.plugin == plugin for e in self._names[kind].get(name, [])):
                 raise ValueError(f"{kind} {name!r} is registered twice by this plugin")
             entry = Entry(
-                kind, name, target, plugin, summary.strip(), tuple(tags), tuple(aliases), dict(tiny or {}), dict(weights or {})
+                kind,
+                name,
+                target,
+                plugin,
+                summary.strip(),
+                tuple(tags),
+                tuple(aliases),
+                dict(tiny or {}),
+                dict(weights or {}),
             )
             self._names[kind].setdefault(name, []).append(entry)
             for alias in entry.aliases:

@@ -19,11 +19,11 @@ from .compose import Built, build_plan, load_dataset, prepare_stage
 from .console import keras_verbose, note
 from .distribution import cluster, lost_peer, scratch_unless_chief
 from .errors import RecipeError, ZooError
+from .features import features, split_at
 from .params import injected_parameters
 from .plan import Plan, Stage, TrainConfig
 from .provenance import save_built
 from .runs import Run, SavedRun, atomic_path, check_out_free, default_run_dir
-from .features import features, split_at
 from .specs import Dataset, Split
 from .stages import compile_model
 
@@ -178,7 +178,9 @@ def _head_and_features(built: Built, stage: Stage, verbose: Any) -> tuple[keras.
         splits[name] = Split(cached.x, cached.y)
         if verbose != 0:
             how = "read from the cache" if cached.cached else "computed and cached"
-            note(f"features of {layer!r} for {len(split)} {name} samples {how} in {cached.seconds:.1f} s ({cached.path})")
+            note(
+                f"features of {layer!r} for {len(split)} {name} samples {how} in {cached.seconds:.1f} s ({cached.path})"
+            )
     with built.scope():
         compile_model(head, train, built.dataset.spec, stage.learning_rate)
     return head, splits

@@ -76,7 +76,7 @@ def _read_h5(path: Path) -> dict[str, list[np.ndarray]]:
 
     try:
         with h5py.File(path, "r") as file:
-            root = file["model_weights"] if "model_weights" in file else file
+            root = file.get("model_weights", file)  # a whole model saved as .h5 keeps its weights there
             names = _h5_names(root, "layer_names")
             if not names:
                 raise RecipeError(
@@ -109,12 +109,15 @@ def _named_file(name: str, entry: Entry) -> Path:
     if name not in known:
         raise RecipeError(
             f"train.initial_weights: {name!r} is not a path, and model {entry.name!r} registers "
-            f"{'no named weights' if not known else 'only ' + ', '.join(sorted(known))}; give a run, a .keras or a .h5 file"
+            f"{'no named weights' if not known else 'only ' + ', '.join(sorted(known))}; "
+            f"give a run, a .keras or a .h5 file"
         )
     spec = known[name]
     cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
     try:
-        return Path(keras.utils.get_file(spec["file"], spec["url"], file_hash=spec.get("file_hash"), cache_subdir="models"))
+        return Path(
+            keras.utils.get_file(spec["file"], spec["url"], file_hash=spec.get("file_hash"), cache_subdir="models")
+        )
     except Exception as exc:  # offline, or a checksum mismatch
         raise RecipeError(
             f"train.initial_weights: {name} weights ({spec['file']}) are not on this machine and could not be "
@@ -122,7 +125,9 @@ def _named_file(name: str, entry: Entry) -> Path:
         ) from None
 
 
-def read_weights(source: str, entry: Entry | None = None, registry: Registry | None = None) -> dict[str, list[np.ndarray]]:
+def read_weights(
+    source: str, entry: Entry | None = None, registry: Registry | None = None
+) -> dict[str, list[np.ndarray]]:
     """``{layer name: weights}`` from a run directory, a ``.keras`` file, a Keras ``.h5`` file, or a
     name ``entry`` (the model's registration) publishes."""
     path = Path(source).expanduser()

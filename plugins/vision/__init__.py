@@ -17,7 +17,12 @@ def _imagenet(depth: int, md5: str) -> dict[str, dict[str, str]]:
 def register_models(register):
     for name, depth, md5, summary in (
         ("vgg16", 16, "64373286793e3c8b2b4e3219cbf3544b", "VGG16 with keras.applications' layer names; BN options."),
-        ("vgg16bn", 16, "64373286793e3c8b2b4e3219cbf3544b", "VGG16 with BatchNormalization after fc1 and fc2 (the lesson's VGG16BN)."),
+        (
+            "vgg16bn",
+            16,
+            "64373286793e3c8b2b4e3219cbf3544b",
+            "VGG16 with BatchNormalization after fc1 and fc2 (the lesson's VGG16BN).",
+        ),
         ("vgg19", 19, "cbe5617147190e668d6c5d5026f83318", "VGG19 with keras.applications' layer names; BN options."),
     ):
         register(

@@ -90,9 +90,7 @@ def _class_folders(folder: Path) -> list[str]:
         raise ZooError(f"{folder}: one class folder ({classes[0]!r}); a classifier needs at least two")
     for name in classes:
         if not any(p.suffix.lower() in IMAGE_SUFFIXES for p in (folder / name).rglob("*") if p.is_file()):
-            raise ZooError(
-                f"{folder / name}: no images ({', '.join(IMAGE_SUFFIXES)}); add some or remove the folder"
-            )
+            raise ZooError(f"{folder / name}: no images ({', '.join(IMAGE_SUFFIXES)}); add some or remove the folder")
     return classes
 
 
@@ -187,9 +185,16 @@ def image_folder(
             streams[split] = load(str(folders[split]), shuffle=False, **options)
     files = [f for ds in streams.values() for f in ds.file_paths]
     _check_decodable(files, CHANNELS[color_mode])
-    settings = f"image_size={list(image_size)} color_mode={color_mode} validation={validation} seed={seed} crop={crop_to_aspect_ratio}"
+    settings = (
+        f"image_size={list(image_size)} color_mode={color_mode} validation={validation} seed={seed} "
+        f"crop={crop_to_aspect_ratio}"
+    )
     spec = ImageSpec(
-        name="image-folder", task="multiclass", classes=classes, image_size=list(image_size), channels=CHANNELS[color_mode]
+        name="image-folder",
+        task="multiclass",
+        classes=classes,
+        image_size=list(image_size),
+        channels=CHANNELS[color_mode],
     )
     splits = {name: Split(ds, count=len(ds.file_paths)) for name, ds in streams.items()}
     return Dataset(spec, splits, checksum=_checksum(files, root, settings), source=str(root))
@@ -254,9 +259,7 @@ def _draw(shape: str, size: int, rng: np.random.Generator) -> np.ndarray:
     return image.astype("uint8")
 
 
-def synthetic_images(
-    *, image_size: int = 32, per_class: int = 100, validation: int = 30, seed: int = 0
-) -> Dataset:
+def synthetic_images(*, image_size: int = 32, per_class: int = 100, validation: int = 30, seed: int = 0) -> Dataset:
     """SYNTHETIC images: bars, a disc or a frame, of random colour, place and size, on noise (three
     learnable classes), written once as PNG files into the data home and read as an image folder.
 
@@ -266,7 +269,11 @@ def synthetic_images(
         validation: Validation images per class.
         seed: Seeds the drawing.
     """
-    for name, value, least in (("image_size", image_size, 8), ("per_class", per_class, 1), ("validation", validation, 1)):
+    for name, value, least in (
+        ("image_size", image_size, 8),
+        ("per_class", per_class, 1),
+        ("validation", validation, 1),
+    ):
         if value < least:
             raise ZooError(f"dataset.{name} must be at least {least}. Received: {value}")
     from PIL import Image

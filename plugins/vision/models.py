@@ -48,7 +48,9 @@ OPTIONS = {
     "classes": Option(int | None, None, "Output classes; by default the dataset's; 0 for no ``predictions`` layer."),
     "dropout": Option(float, 0.5, "Dropout after fc1 and after fc2."),
     "bn_dense": Option(bool, False, "BatchNormalization after fc1 and fc2 (``fc1_bn``, ``fc2_bn``): VGG16BN."),
-    "bn_conv": Option(bool, False, "BatchNormalization between every convolution and its ReLU (torchvision's vgg16_bn)."),
+    "bn_conv": Option(
+        bool, False, "BatchNormalization between every convolution and its ReLU (torchvision's vgg16_bn)."
+    ),
     "width": Option(float, 1.0, "Multiplies every layer's channels and units (0.25: a network a CPU can train)."),
     "pooling": Option(
         Literal["avg", "max"] | None, None, "Global pooling of the last block when ``include_top`` is false."
