@@ -106,7 +106,8 @@ def _train(recipe: str, out: Path, sets: list[str]) -> dict[str, Any]:
 
 def lesson(args: argparse.Namespace) -> None:
     """The lesson's experiment in miniature: a VGG without BN trained from scratch, then the same
-    further budget with BN inserted after fc1 and fc2 (less dropout, 10x the rate) or without."""
+    further budget with BN inserted after fc1 and fc2 (less dropout, 10x the rate) or without;
+    with ``--head``, the further training is the dense block's only, on cached features."""
     import zoo
     from zoo.compose import build_plan
 
@@ -123,6 +124,8 @@ def lesson(args: argparse.Namespace) -> None:
         print(f"trained without BN: {args.first} epochs, validation accuracy {scores['accuracy']:.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
         further = [*plain, f"train.initial_weights={first}", f"train.epochs={args.further}"]
+        if args.head:  # as the lesson: only the dense block trains, on the convolutions' cached features
+            further[-1] = f"train.stages=[{{epochs: {args.further}, cache_features: flatten}}]"
         arms = {
             "without BN (rate 1e-4, dropout 0.5)": [*further, "train.optimizer.learning_rate=0.0001"],
             "BN inserted (rate 1e-3, dropout 0.25)": [
@@ -146,7 +149,8 @@ def lesson(args: argparse.Namespace) -> None:
             for name, sets in arms.items():
                 score = _train(args.recipe, Path(tmp) / "further", [*sets, f"train.seed={seed}"])
                 results.append(f"{name}: {score['accuracy']:.4f}")
-            print(f"seed {seed}, {args.further} more epochs: " + "; ".join(results), flush=True)
+            what = "epochs of the dense block on cached features" if args.head else "epochs end to end"
+            print(f"seed {seed}, {args.further} more {what}: " + "; ".join(results), flush=True)
 
 
 def _validation_inputs(plan: Any, batches: int) -> list[np.ndarray]:
@@ -157,11 +161,17 @@ def _validation_inputs(plan: Any, batches: int) -> list[np.ndarray]:
 
 
 def memory(args: argparse.Namespace) -> None:
-    """Peak resident memory of one epoch on a streamed folder of generated images, by its size."""
+    """Peak resident memory of one epoch on a streamed folder of generated images, by its size (the
+    images drawn beforehand by another process, so that only reading and training count)."""
     for images in args.sizes:
         per_class = images // 3
         with tempfile.TemporaryDirectory() as tmp:
             env = {**os.environ, "ZOO_HOME": tmp}
+            draw = (
+                "from zoo_plugins.vision.data import synthetic_images\n"
+                f"synthetic_images(per_class={per_class}, image_size={args.size})"
+            )
+            subprocess.run([sys.executable, "-c", draw], env=env, capture_output=True, check=True)  # drawn apart
             command = [
                 sys.executable, "-c",
                 "import resource, zoo\n"
@@ -199,6 +209,7 @@ def main() -> None:
     p.add_argument("--further", type=int, default=10)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     p.add_argument("--batches", type=int, default=4)
+    p.add_argument("--head", action="store_true", help="further training of the dense block only")
     p = commands.add_parser("memory")
     p.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
     p.add_argument("--size", type=int, default=64)

@@ -355,6 +355,8 @@ def build(
     params = count_params(built.model)
     run = save_built(built, out_dir, force, status="built")
     click.echo(f"{params['total']:,} parameters ({params['trainable']:,} trainable)")
+    if built.initial_weights is not None:
+        click.echo(f"initial weights: {built.initial_weights.summary()}")
     click.echo(f"saved {run.path}")
 
 

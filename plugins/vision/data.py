@@ -10,6 +10,7 @@ training starts, so a corrupt file is named by its path instead of stopping an e
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -122,10 +123,12 @@ def _check_decodable(files: list[str], channels: int) -> None:
 
 
 def _checksum(files: list[str], root: Path, settings: str) -> str:
-    parts: list[bytes | str] = [settings]
+    """sha256 of the settings and every file's name and bytes, read one file at a time."""
+    digest = hashlib.sha256(settings.encode())
     for name in sorted(files):
-        parts += [os.path.relpath(name, root), Path(name).read_bytes()]
-    return sha256_of(*parts)
+        digest.update(os.path.relpath(name, root).encode())
+        digest.update(Path(name).read_bytes())
+    return digest.hexdigest()
 
 
 def image_folder(
