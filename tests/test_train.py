@@ -522,3 +522,23 @@ def test_a_stream_with_validation_split_is_refused():
                 "tiny-linear-points", dataset={"stream": True, "validation": 0.0}, train={"validation_split": 0.2}
             )
         )
+
+
+def test_a_stream_trains_in_stages_with_early_stopping_and_under_a_strategy(tmp_path):
+    staged = zoo.train(
+        "tiny-two-stages",
+        out=str(tmp_path / "staged"),
+        verbose=0,
+        dataset={"stream": True},
+        train={"early_stopping": 1},
+    )
+    assert staged.read_json("meta.json")["status"] == "complete"
+    assert {row["stage"] for row in staged.read_history()} == {0.0, 1.0}
+    mirrored = zoo.train(
+        "tiny-linear-points",
+        out=str(tmp_path / "mirrored"),
+        verbose=0,
+        dataset={"stream": True},
+        train={"distribute": "mirrored"},
+    )
+    assert mirrored.read_json("meta.json")["distribution"]["strategy"] == "mirrored"
