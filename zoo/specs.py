@@ -146,8 +146,7 @@ class Split:
         return len(first)
 
     def batches(self, batch_size: int) -> Any:
-        """What ``fit``, ``evaluate`` and ``predict`` take as ``x`` (with ``y`` and ``batch_size``
-        from :meth:`fit_arguments`)."""
+        """A stream batched by ``batch_size`` and prefetched; arrays as they are (Keras batches them)."""
         return self.x.batch(batch_size).prefetch(-1) if self.streams else self.x  # -1: tf.data.AUTOTUNE
 
     def input_batches(self, batch_size: int, limit: int | None = None) -> Iterator[Any]:
@@ -162,6 +161,10 @@ class Split:
                 yield {k: v[start : start + batch_size] for k, v in self.x.items()}
             else:
                 yield self.x[start : start + batch_size]
+
+    def validation_data(self, batch_size: int) -> Any:
+        """What ``fit(validation_data=...)`` takes: the batched stream, or ``(x, y)``."""
+        return self.batches(batch_size) if self.streams else (self.x, self.y)
 
     def fit_arguments(self, batch_size: int) -> dict[str, Any]:
         """``x``, ``y`` and ``batch_size`` for Keras: a stream carries its targets and its batches."""

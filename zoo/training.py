@@ -203,17 +203,11 @@ def _fit(
     train = built.plan.train
     fit_split, validation = splits["train"], splits.get("validation")
     done = len(rows)
-    if validation is None:
-        validation_data = None
-    elif validation.streams:
-        validation_data = validation.batches(train.batch_size)
-    else:
-        validation_data = (validation.x, validation.y)
     model.fit(
         **fit_split.fit_arguments(train.batch_size),
         epochs=done + epochs,
         initial_epoch=done,
-        validation_data=validation_data,
+        validation_data=None if validation is None else validation.validation_data(train.batch_size),
         validation_split=train.validation_split if validation is None else 0.0,
         shuffle=not fit_split.streams,  # a stream shuffles itself (Keras warns otherwise)
         callbacks=[*_callbacks(run, rows, index, monitor, train, ctrl_c, built.model), *recipe_callbacks(built)],
