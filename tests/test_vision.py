@@ -173,10 +173,15 @@ def test_weights_load_by_name_and_a_mismatch_is_reported(tmp_path):
     target = vgg16bn(three, **TINY)
     report = load_weights_by_name(target, str(tmp_path / "source.keras"))
     assert "block1_conv1" in report.loaded and "fc2" in report.loaded
-    assert report.missing == ["fc1_bn", "fc2_bn"]
+    assert report.missing == ["fc1_bn", "fc2_bn"] and report.unused == []
     assert report.mismatched == ["predictions: file (256, 2), (2,), model (256, 3), (3,)"]
     np.testing.assert_array_equal(target.get_layer("fc1").get_weights()[0], source.get_layer("fc1").get_weights()[0])
     assert "predictions: file (256, 2)" in report.summary()
+    notop = vgg16(ImageSpec.example(), include_top=False, pooling="avg", classes=0, **TINY)
+    report = load_weights_by_name(notop, str(tmp_path / "source.keras"))
+    assert (
+        report.unused == ["fc1", "fc2", "predictions"] and "in the file only: fc1, fc2, predictions" in report.summary()
+    )
 
 
 def test_weights_load_from_an_h5_file_in_the_keras_applications_layout(tmp_path):

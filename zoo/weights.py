@@ -35,6 +35,7 @@ class WeightsReport:
     loaded: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # layers with weights that the file does not name
     mismatched: list[str] = field(default_factory=list)  # "fc1: file (25088, 4096), model (2048, 512)"
+    unused: list[str] = field(default_factory=list)  # layers of the file that the model does not have
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,6 +46,8 @@ class WeightsReport:
             parts.append(f"not in the file (left as initialised): {', '.join(self.missing)}")
         if self.mismatched:
             parts.append(f"other shapes in the file (left as initialised): {'; '.join(self.mismatched)}")
+        if self.unused:
+            parts.append(f"in the file only: {', '.join(self.unused)}")
         return "; ".join(parts)
 
 
@@ -168,6 +171,8 @@ def assign_by_name(model: keras.Model, weights: Mapping[str, list[np.ndarray]], 
             continue
         layer.set_weights(saved)
         report.loaded.append(layer.name)
+    names = {layer.name for layer in _layers_with_weights(model)}
+    report.unused = [name for name, values in weights.items() if values and name not in names]
     return report
 
 
