@@ -62,8 +62,9 @@ def test_batchnorm_sits_after_the_dense_layers_or_between_each_conv_and_its_relu
         "fc1", "fc1_bn", "fc1_dropout", "fc2", "fc2_bn", "fc2_dropout",
     ]  # fmt: skip
     assert not any(name.startswith("block") and name.endswith("_bn") for name in names)
-    model = vgg16(ImageSpec.example(), bn_conv=True, **TINY)
+    model = vgg16(ImageSpec.example(), bn_conv=True, bn_momentum=0.9, **TINY)
     names = [layer.name for layer in model.layers]
+    assert model.get_layer("block3_conv2_bn").momentum == 0.9
     assert names[names.index("block1_conv1") :][:4] == [
         "block1_conv1",
         "block1_conv1_bn",
@@ -87,6 +88,8 @@ def test_augmentation_is_active_in_training_only():
 def test_bad_arguments_are_refused_first():
     with pytest.raises(ValueError, match=r"Received: width=0"):
         vgg16(ImageSpec.example(), width=0)
+    with pytest.raises(ValueError, match=r"Received: bn_momentum=1"):
+        vgg16(ImageSpec.example(), bn_momentum=1)
     with pytest.raises(ValueError, match="pooling applies without the top"):
         vgg16(ImageSpec.example(), pooling="avg")
     with pytest.raises(ValueError, match="at least 32x32"):
