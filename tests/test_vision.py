@@ -278,6 +278,13 @@ def test_inserted_batchnorm_leaves_a_trained_cnn_unchanged():
     _assert_same_outputs(model, new, x[200:])
     with pytest.raises(RecipeError, match="no layer named 'fc9'"):
         insert_batchnorm(model, ["fc9"], [x[:10]])
+    sequential = keras.Sequential(
+        [keras.Input((12, 12, 1)), *[type(layer).from_config(layer.get_config()) for layer in model.layers[1:]]]
+    )
+    sequential.set_weights(model.get_weights())
+    from_sequential = insert_batchnorm(sequential, ["dense"], [x[:100]])
+    assert "dense_bn" in [layer.name for layer in from_sequential.layers]
+    _assert_same_outputs(sequential, from_sequential, x[200:])
     with pytest.raises(RecipeError, match="already has conv_bn"):
         insert_batchnorm(new, ["conv"], [x[:10]])
 

@@ -55,10 +55,14 @@ def activation_moments(
 def insert_batchnorm(
     model: keras.Model, after: Sequence[str], calibration: Iterable[Any], epsilon: float = 1e-3
 ) -> keras.Model:
-    """A copy of ``model`` (a functional model) with ``BatchNormalization`` named ``{layer}_bn``
-    after each layer of ``after``, calibrated on ``calibration`` (batches of model inputs) to leave
-    every output unchanged at inference. ``model`` is left as it was."""
+    """A copy of ``model`` (functional, or a built ``Sequential``, which comes back functional) with
+    ``BatchNormalization`` named ``{layer}_bn`` after each layer of ``after``, calibrated on
+    ``calibration`` (batches of model inputs) to leave every output unchanged at inference.
+    ``model`` is left as it was."""
     import keras
+
+    if isinstance(model, keras.Sequential):  # Keras clones only functional graphs with a call_function
+        model = keras.Model(model.inputs, model.outputs, name=model.name)
 
     names = {layer.name for layer in model.layers}
     unknown = [name for name in after if name not in names]
