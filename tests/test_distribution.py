@@ -149,3 +149,14 @@ def test_stopping_one_worker_stops_both_with_one_line_each(tmp_path):
     assert last_error(err1).startswith("Error: worker 1 of 2: lost contact with another worker (")
     assert last_error(err1).endswith("; this worker wrote nothing (the chief writes the run); start every worker again")
     assert json.loads((tmp_path / "r0" / "meta.json").read_text())["status"] == "interrupted"
+
+
+@needs_tensorflow
+def test_two_workers_train_on_a_streaming_dataset(tmp_path):
+    """A tf.data split under MultiWorkerMirroredStrategy: Keras distributes the batched stream."""
+    workers = start_workers(tmp_path, *TINY, "--set", "dataset.stream=true")
+    (code0, _, err0), (code1, out1, err1) = finish(workers, timeout=120)
+    assert code0 == 0, err0[-3000:]
+    assert code1 == 0 and out1 == "done; the chief saved the run\n", err1[-3000:]
+    meta = json.loads((tmp_path / "r0" / "meta.json").read_text())
+    assert meta["status"] == "complete" and meta["dataset"]["splits"] == {"train": 128, "validation": 32}
