@@ -127,6 +127,9 @@ def test_train_validation_and_test_folders_are_used_when_present(tmp_path):
         _folder(tmp_path / "pets" / split, per_class=n)
     dataset = image_folder(str(tmp_path / "pets"), image_size=(32, 32))
     assert {name: len(split) for name, split in dataset.splits.items()} == {"train": 6, "validation": 4, "test": 2}
+    _folder(tmp_path / "pets" / "test", classes=("birds",), per_class=1)
+    with pytest.raises(ZooError, match=r"test: class folders \['birds', 'cats', 'dogs'\] differ from train/'s"):
+        image_folder(str(tmp_path / "pets"), image_size=(32, 32))
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])

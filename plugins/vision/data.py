@@ -26,7 +26,7 @@ from zoo.specs import Dataset, DatasetSpec, Split, data_home, sha256_of
 ColorMode = Literal["rgb", "grayscale", "rgba"]
 CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")  # what image_dataset_from_directory reads
-SPLIT_FOLDERS = {"train": "train", "validation": "validation", "test": "test"}
+SPLITS = ("train", "validation", "test")
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _layout(root: Path) -> dict[str, Path]:
         raise ZooError(f"dataset.path {str(root)!r} is not a folder; give a folder with one sub-folder per class")
     if not (root / "train").is_dir():
         return {"train": root}
-    return {split: root / name for split, name in SPLIT_FOLDERS.items() if (root / name).is_dir()}
+    return {split: root / split for split in SPLITS if (root / split).is_dir()}
 
 
 def _check_decodable(files: list[str], channels: int) -> None:
@@ -156,14 +156,19 @@ def image_folder(
         raise ZooError(f"dataset.image_size must be (height, width). Received: {list(image_size)}")
     if not 0 <= validation < 1:
         raise ZooError(f"dataset.validation must be in [0, 1). Received: {validation}")
+    try:
+        import tensorflow  # noqa: F401  (tf.data streams the images, whichever Keras backend trains)
+    except ImportError:
+        raise ZooError("image folders are read with tf.data: pip install tensorflow-cpu (or tensorflow)") from None
     import keras
 
     root = Path(path).expanduser()
     folders = _layout(root)
     classes = _class_folders(folders["train"])
-    for split, folder in folders.items():
-        if split != "train" and _class_folders(folder) != classes:
-            raise ZooError(f"{folder}: class folders {_class_folders(folder)} differ from train/'s {classes}")
+    for folder in list(folders.values())[1:]:
+        others = _class_folders(folder)
+        if others != classes:
+            raise ZooError(f"{folder}: class folders {others} differ from train/'s {classes}")
     options = dict(
         labels="inferred",
         label_mode="int",
