@@ -180,6 +180,7 @@ def test_weights_load_by_name_and_a_mismatch_is_reported(tmp_path):
     report = load_weights_by_name(target, str(tmp_path / "source.keras"))
     assert "block1_conv1" in report.loaded and "fc2" in report.loaded
     assert report.missing == ["fc1_bn", "fc2_bn"] and report.unused == []
+    assert report.file == str(tmp_path / "source.keras") and len(report.sha256) == 64
     assert report.mismatched == ["predictions: file (256, 2), (2,), model (256, 3), (3,)"]
     np.testing.assert_array_equal(target.get_layer("fc1").get_weights()[0], source.get_layer("fc1").get_weights()[0])
     assert "predictions: file (256, 2)" in report.summary()

@@ -11,6 +11,7 @@ building; the report goes to ``meta.json``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,8 @@ class WeightsReport:
     """What :func:`load_weights_by_name` did, layer by layer."""
 
     source: str
+    file: str = ""  # the file read (a run's model.keras, a downloaded file's place in the Keras cache)
+    sha256: str = ""  # of that file, so a run records exactly which weights it started from
     loaded: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # layers with weights that the file does not name
     mismatched: list[str] = field(default_factory=list)  # "fc1: file (25088, 4096), model (2048, 512)"
@@ -49,6 +52,14 @@ class WeightsReport:
         if self.unused:
             parts.append(f"in the file only: {', '.join(self.unused)}")
         return "; ".join(parts)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _layers_with_weights(model: Any) -> Iterator[Any]:
@@ -128,11 +139,9 @@ def _named_file(name: str, entry: Entry) -> Path:
         ) from None
 
 
-def read_weights(
-    source: str, entry: Entry | None = None, registry: Registry | None = None
-) -> dict[str, list[np.ndarray]]:
-    """``{layer name: weights}`` from a run directory, a ``.keras`` file, a Keras ``.h5`` file, or a
-    name ``entry`` (the model's registration) publishes."""
+def locate_weights(source: str, entry: Entry | None = None) -> Path:
+    """The file ``source`` names: a run directory's ``model.keras``, a ``.keras`` or ``.h5`` file, or
+    the file of a name ``entry`` (the model's registration) publishes."""
     path = Path(source).expanduser()
     if not path.exists():
         if entry is not None and os.sep not in source and "." not in source:
@@ -148,11 +157,20 @@ def read_weights(
             f"train.initial_weights: {path} is a Keras 3 .weights.h5 file, which keeps weights by position, not by "
             f"layer name; give the run or its .keras file"
         )
-    if path.suffix == ".keras":
-        return _read_saved_model(path, registry)
-    if path.suffix in (".h5", ".hdf5"):
-        return _read_h5(path)
-    raise RecipeError(f"train.initial_weights: {path} is not a run, a .keras or a .h5 file")
+    if path.suffix not in (".keras", ".h5", ".hdf5"):
+        raise RecipeError(f"train.initial_weights: {path} is not a run, a .keras or a .h5 file")
+    return path
+
+
+def read_weights(
+    source: str, entry: Entry | None = None, registry: Registry | None = None
+) -> dict[str, list[np.ndarray]]:
+    """``{layer name: weights}`` from what ``source`` names (:func:`locate_weights`)."""
+    return _read(locate_weights(source, entry), registry)
+
+
+def _read(path: Path, registry: Registry | None) -> dict[str, list[np.ndarray]]:
+    return _read_saved_model(path, registry) if path.suffix == ".keras" else _read_h5(path)
 
 
 def assign_by_name(model: keras.Model, weights: Mapping[str, list[np.ndarray]], source: str) -> WeightsReport:
@@ -181,7 +199,9 @@ def load_weights_by_name(
 ) -> WeightsReport:
     """Initialise ``model`` from ``source`` by layer name; returns what loaded and what did not.
     Refuses a source that shares no layer with the model (most likely the wrong file)."""
-    report = assign_by_name(model, read_weights(source, entry, registry), source)
+    path = locate_weights(source, entry)
+    report = assign_by_name(model, _read(path, registry), source)
+    report.file, report.sha256 = str(path), sha256_file(path)
     if not report.loaded:
         mismatched = f" ({'; '.join(report.mismatched[:3])})" if report.mismatched else ""
         raise RecipeError(
