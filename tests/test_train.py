@@ -524,7 +524,7 @@ def test_a_stream_with_validation_split_is_refused():
         )
 
 
-def test_a_stream_trains_in_stages_with_early_stopping_and_under_a_strategy(tmp_path):
+def test_a_stream_trains_in_stages_with_early_stopping(tmp_path):
     staged = zoo.train(
         "tiny-two-stages",
         out=str(tmp_path / "staged"),
@@ -534,6 +534,13 @@ def test_a_stream_trains_in_stages_with_early_stopping_and_under_a_strategy(tmp_
     )
     assert staged.read_json("meta.json")["status"] == "complete"
     assert {row["stage"] for row in staged.read_history()} == {0.0, 1.0}
+
+
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)",
+)
+def test_a_stream_trains_under_a_tensorflow_strategy(tmp_path):
     mirrored = zoo.train(
         "tiny-linear-points",
         out=str(tmp_path / "mirrored"),
