@@ -74,6 +74,26 @@ def docstring_args(fn: Callable[..., Any]) -> dict[str, str]:
     return described
 
 
+def table_builder(
+    fn: Callable[..., Any],
+    name: str,
+    summary: str,
+    positional: list[inspect.Parameter],
+    options: list[tuple[str, Any, Any, str]],
+) -> Callable[..., Any]:
+    """Make ``fn`` (a ``**params`` wrapper over one builder, for one row of a table of variants, as
+    timm's ``vgg.py`` keeps them) a typed builder: ``positional`` parameters, then ``options`` as
+    keyword-only ``(name, type, default, description)``. Recipes are checked against the signature
+    and ``zoo show`` documents it. ``fn`` stays the plugin's own function, so string annotations
+    resolve in the plugin's module."""
+    keyword = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=t) for n, t, d, _ in options]
+    fn.__signature__ = inspect.Signature([*positional, *keyword])  # type: ignore[attr-defined]
+    args = "\n".join(f"    {n}: {doc}" for n, _, _, doc in options)
+    fn.__doc__ = f"{summary}\n\nArgs:\n{args}\n"
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
 def signature_of(fn: Callable[..., Any]) -> inspect.Signature:
     target = fn.__init__ if inspect.isclass(fn) else fn  # type: ignore[misc]
     return inspect.signature(target)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from zoo.params import table_builder
 from zoo.specs import EmbeddingMatrix
 from zoo_plugins.text.data import TextSpec
 
@@ -200,15 +201,8 @@ def _public_builder(variant: str) -> Callable[..., keras.Model]:
             "embedding", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation="EmbeddingMatrix | None"
         ),
     ]
-    options = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=OPTIONS[name].type)
-        for name, default in row.defaults.items()
-    ]
-    builder.__signature__ = inspect.Signature(positional + options)  # type: ignore[attr-defined]
-    args = "\n".join(f"    {name}: {OPTIONS[name].doc}" for name in row.defaults)
-    builder.__doc__ = f"{row.summary}\n\nArgs:\n{args}\n"
-    builder.__name__ = builder.__qualname__ = variant
-    return builder
+    options = [(name, OPTIONS[name].type, default, OPTIONS[name].doc) for name, default in row.defaults.items()]
+    return table_builder(builder, variant, row.summary, positional, options)
 
 
 text_dense = _public_builder("text_dense")

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from zoo.params import table_builder
 from zoo_plugins.vision.data import ImageSpec
 
 if TYPE_CHECKING:
@@ -179,18 +180,9 @@ def _public_builder(variant: str) -> Callable[..., keras.Model]:
     def builder(spec: ImageSpec, **params: Any) -> keras.Model:
         return vgg(variant, spec, **params)
 
-    spec_param = inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="ImageSpec")
-    options = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=row.defaults.get(name, o.default), annotation=o.type
-        )
-        for name, o in OPTIONS.items()
-    ]
-    builder.__signature__ = inspect.Signature([spec_param, *options])  # type: ignore[attr-defined]
-    args = "\n".join(f"    {name}: {o.doc}" for name, o in OPTIONS.items())
-    builder.__doc__ = f"{row.summary}\n\nArgs:\n{args}\n"
-    builder.__name__ = builder.__qualname__ = variant
-    return builder
+    spec = inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="ImageSpec")
+    options = [(name, o.type, row.defaults.get(name, o.default), o.doc) for name, o in OPTIONS.items()]
+    return table_builder(builder, variant, row.summary, [spec], options)
 
 
 vgg16 = _public_builder("vgg16")
