@@ -22,7 +22,7 @@ setup(
     package_dir={"zoo_plugins": "plugins"},
     # The built-in plugins come in through the same entry-point group as any third party's.
     entry_points={
-        "console_scripts": ["zoo = zoo.cli:main"],
+        "console_scripts": ["zoo = zoo.surfaces.cli:main"],
         "zoo": [f"{name} = {module}" for name, module in builtins.items()],
     },
 )

@@ -67,17 +67,16 @@ def _plan(recipe: str, overrides: list[str]) -> Any:
 
 def head(args: argparse.Namespace) -> None:
     """One model: an epoch of its head on cached features against an end-to-end epoch."""
-    from zoo.compose import build_plan
-    from zoo.features import features, split_at
-    from zoo.stages import compile_model
+    from zoo.fit.features import features, split_at
+    from zoo.fit.stages import compile_model, prepare
 
     plan = _plan(args.recipe, [f"dataset.path={args.data}", *args.set])
-    built = build_plan(plan)
+    built = prepare(plan)
     train_split = built.dataset.splits["train"]
     base, head_model = split_at(built.model, args.layer)
     with tempfile.TemporaryDirectory() as cache:
         computed = features(base, train_split, plan.train.batch_size, "bench", cache=Path(cache))
-    compile_model(head_model, plan.train, built.dataset.spec)
+    compile_model(head_model, plan.train)
 
     def epoch_seconds(fit: Any, epochs: int) -> float:
         fit(1)  # compiles the step function
@@ -109,7 +108,7 @@ def lesson(args: argparse.Namespace) -> None:
     further budget with BN inserted after fc1 and fc2 (less dropout, 10x the rate) or without;
     with ``--head``, the further training is the dense block's only, on cached features."""
     import zoo
-    from zoo.compose import build_plan
+    from zoo.fit.stages import prepare
 
     data = [f"dataset.path={args.data}", f"dataset.image_size=[{args.size}, {args.size}]"]
     plain = [*data, f"model.width={args.width}", "model.bn_conv=false", "model.bn_dense=false", "model.dropout=0.5"]
@@ -123,19 +122,19 @@ def lesson(args: argparse.Namespace) -> None:
         )
         print(f"trained without BN: {args.first} epochs, validation accuracy {scores['accuracy']:.4f} "
               f"({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
-        further = [*plain, f"train.initial_weights={first}", f"train.epochs={args.further}"]
+        further = [*plain, f"build.initial_weights={first}", f"train.epochs={args.further}"]
         if args.head:  # as the lesson: only the dense block trains, on the convolutions' cached features
             further[-1] = f"train.stages=[{{epochs: {args.further}, cache_features: flatten}}]"
         arms = {
             "without BN (rate 1e-4, dropout 0.5)": [*further, "train.optimizer.learning_rate=0.0001"],
             "BN inserted (rate 1e-3, dropout 0.25)": [
                 *further,
-                "train.insert_batchnorm=[fc1, fc2]",
+                "build.insert_batchnorm=[fc1, fc2]",
                 "model.dropout=0.25",
                 "train.optimizer.learning_rate=0.001",
             ],
         }
-        inserted = build_plan(_plan(args.recipe, arms["BN inserted (rate 1e-3, dropout 0.25)"])).model
+        inserted = prepare(_plan(args.recipe, arms["BN inserted (rate 1e-3, dropout 0.25)"])).model
         trained = zoo.load_run(first)
         images = np.concatenate(_validation_inputs(trained.plan, args.batches))
         before = np.asarray(trained.model.predict(images, verbose=0))
@@ -154,7 +153,7 @@ def lesson(args: argparse.Namespace) -> None:
 
 
 def _validation_inputs(plan: Any, batches: int) -> list[np.ndarray]:
-    from zoo.compose import load_dataset
+    from zoo.assembly.compose import load_dataset
 
     split = load_dataset(plan).splits["validation"]
     return [np.asarray(x) for x in split.input_batches(plan.train.batch_size, batches)]

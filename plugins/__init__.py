@@ -15,7 +15,7 @@ from typing import Any
 
 def register_recipes_of(plugin: str, register: Any) -> None:
     """Register the recipes ``registry.yaml`` lists under ``plugin`` (with their lines, for errors)."""
-    from zoo.yamlfile import load_yaml
+    from zoo.plugin import load_yaml
 
     recipes = load_yaml(Path(str(resources.files(__name__) / "registry.yaml")))["recipes"].get(plugin) or {}
     for name, recipe in recipes.items():

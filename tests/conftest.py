@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from zoo.cli import cli
+from zoo.surfaces.cli import cli
 
 DATA_DIR = os.environ.get("ZOO_DATA_DIR")
 #: the test suite's own plugin (tiny dataset, models, recipes), loaded for every test

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import zoo
-from zoo.compose import load_dataset
+from zoo.assembly.compose import load_dataset
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from zoo.catalog.specs import DatasetSpec
 from zoo.errors import ZooError
-from zoo.specs import DatasetSpec
 from zoo_plugins.charlm.data import CharSpec, nietzsche, synthetic_text, text_corpus, windows
 from zoo_plugins.charlm.generate import generate, reference_generate, sample
 from zoo_plugins.charlm.models import char_lstm

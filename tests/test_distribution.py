@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from zoo.distribution import Cluster, cluster
 from zoo.errors import RecipeError
+from zoo.fit.distribution import Cluster, cluster
 
 ZOO = str(Path(sys.executable).parent / "zoo")
 TINY = ["tiny-linear-points", "--set", "dataset.n_samples=160", "--set", "train.epochs=3", "-q"]

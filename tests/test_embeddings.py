@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import zoo
+from zoo.catalog.specs import Dataset, Split
 from zoo.errors import ZooError
-from zoo.specs import Dataset, Split
 from zoo_plugins.text.data import TextSpec
 from zoo_plugins.text.embeddings import glove, load_glove, word2vec
 

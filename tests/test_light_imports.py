@@ -27,7 +27,7 @@ HEAVY = ("tensorflow", "keras", "gensim")
 def test_command_imports_nothing_heavy(args):
     code = (
         "import sys\n"
-        "from zoo.cli import cli\n"
+        "from zoo.surfaces.cli import cli\n"
         f"try:\n    cli({args!r}, prog_name='zoo')\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"

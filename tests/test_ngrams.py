@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
+from zoo.catalog.specs import Dataset, DatasetSpec, EmbeddingMatrix, Split
 from zoo_plugins.text.data import TextSpec, text_folder
 from zoo_plugins.text.embeddings import nb_ratios
 from zoo_plugins.text.models import text_nb_logistic
@@ -173,7 +173,7 @@ def test_real_imdb_bigrams_naive_bayes_then_one_epoch():
 def test_a_provider_matrix_with_the_wrong_row_count_is_the_plugins_fault(tmp_path):
     from types import SimpleNamespace
 
-    from zoo.compose import load_embedding
+    from zoo.assembly.compose import load_embedding
     from zoo.errors import PluginError
 
     dataset = bigrams(tmp_path)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from zoo.catalog.params import check_value
+from zoo.catalog.registry import load_plugins
 from zoo.errors import RecipeError, ZooError
-from zoo.params import check_value
-from zoo.recipes import resolve
-from zoo.registry import load_plugins
+from zoo.recipes.resolve import resolve
 
 
 @pytest.fixture
@@ -88,14 +88,14 @@ def test_set_overrides_parse_yaml_values(registry):
         ],
     )
     assert plan.model.params["units"] == 8 and plan.model.params["squash"] is True
-    assert [s.epochs for s in plan.train.stage_list()] == [1, 2]
-    assert plan.train.stage_list()[1].learning_rate == 1e-4
+    assert [s.epochs for s in plan.train.stages] == [1, 2]
+    assert plan.train.stages[1].learning_rate == 1e-4
     assert plan.train.optimizer == {"use": "sgd"}  # a new optimizer drops the old one's settings
 
 
 def test_set_indexes_a_list_and_keeps_its_other_items(registry):
     plan = resolve("tiny-two-stages", registry, overrides=["train.stages.1.epochs=3", "train.stages.0.freeze=[out*]"])
-    first, second = plan.train.stage_list()
+    first, second = plan.train.stages
     assert (first.epochs, first.freeze, first.learning_rate) == (2, ["out*"], 1e-3)
     assert (second.epochs, second.unfreeze, second.learning_rate) == (3, ["hidden"], 5e-4)
     assert error_of(registry, "tiny-two-stages", overrides=["train.stages.2.epochs=3"]) == (
@@ -108,8 +108,8 @@ def test_set_indexes_a_list_and_keeps_its_other_items(registry):
 
 def test_train_epochs_sets_a_one_stage_recipe(registry):
     plan = resolve("tiny-linear-points", registry, overrides=["train.epochs=3"])
-    assert [s.epochs for s in plan.train.stage_list()] == [3]
-    assert plan.to_recipe()["train"]["epochs"] is None  # folded into the stages that were run
+    assert [s.epochs for s in plan.train.stages] == [3]
+    assert "epochs" not in plan.to_recipe()["train"]  # folded into the stages that were run
     assert error_of(registry, "tiny-two-stages", overrides=["train.epochs=3"]) == (
         "--set train.epochs=3: train.epochs: this recipe trains in 2 stages; set the epochs of one with "
         "train.stages.N.epochs (N from 0 to 1)"
@@ -143,7 +143,7 @@ def test_python_overrides(registry):
 
 
 def test_resolved_recipe_round_trips(registry, write_file):
-    from zoo.plan import dump_recipe
+    from zoo.recipes.plan import dump_recipe
 
     first = resolve("tiny-mlp-points", registry).to_recipe()
     path = write_file("resolved.yaml", dump_recipe(first))
@@ -238,7 +238,7 @@ def test_unknown_section_and_missing_sections(registry, write_file):
     )
     assert error_of(registry, config_files=[path]) == (
         f"{path}:2: modle: unknown recipe section; did you mean 'model'? "
-        f"(sections: name, version, summary, tags, extends, dataset, embedding, model, train)"
+        f"(sections: name, version, summary, tags, extends, dataset, embedding, model, build, train)"
     )
     path = write_file("s.yaml", "dataset: {use: tiny-points}\n")
     assert error_of(registry, config_files=[path]) == (
@@ -251,7 +251,7 @@ def test_train_section_errors(registry):
         "--set train.batch_size=0: train.batch_size: expected a positive int, got 0"
     )
     assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[{epoch: 2}]"]) == (
-        "--set train.stages=[{epoch: 2}]: train.stages[0].epoch: unknown parameter of a stage; "
+        "--set train.stages=[{epoch: 2}]:1: train.stages[0].epoch: unknown parameter of a stage; "
         "did you mean 'epochs'? (parameters: epochs, learning_rate, freeze, unfreeze, cache_features)"
     )
     assert error_of(registry, "tiny-linear-points", overrides=["train.stages=[]"]) == (

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from zoo.catalog.registry import discover, load_plugins
 from zoo.errors import AmbiguousNameError, PluginError, UnknownNameError
-from zoo.recipes import resolve
-from zoo.registry import discover, load_plugins
+from zoo.recipes.resolve import resolve
 
 MODEL_PLUGIN = """
     from zoo import hookimpl
@@ -111,11 +111,11 @@ def test_unknown_names_suggest_the_closest_and_list_what_exists():
 def test_a_plugin_file_loaded_again_builds_with_its_own_classes():
     """A second registry executes the file again (new classes in sys.modules); each registry's
     builders still check the spec against the classes of their own load."""
-    from zoo.compose import build_plan
+    from zoo.fit.stages import prepare
 
     first = discover()
     discover()  # replaces zoo_local_plugin_tiny_plugin in sys.modules
-    assert build_plan(resolve("tiny-linear-points", first)).model.name == "tiny_linear"
+    assert prepare(resolve("tiny-linear-points", first)).model.name == "tiny_linear"
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_works(write_file, capsys):
@@ -208,7 +208,7 @@ def test_a_selection_that_names_no_installed_plugin_warns(monkeypatch, capsys):
 
 def test_a_third_party_name_collision_does_not_break_the_builtin_recipes(write_file):
     from zoo.errors import PluginError, RecipeError
-    from zoo.recipes import resolve
+    from zoo.recipes.resolve import resolve
 
     rival = write_file("rival.py", MODEL_PLUGIN.format(name="cf-bias", stem="rival", alias="rival-bias"))
     registry = discover([rival])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from zoo.specs import Dataset, DatasetSpec, Split, Vectors, spec_type
+from zoo.catalog.specs import Dataset, DatasetSpec, Split, Vectors, spec_type
 
 
 @dataclass

@@ -197,7 +197,7 @@ def test_multi_cnn_nests_one_convolution_per_kernel_size():
 
 @pytest.mark.parametrize("builder", [text_dense, text_cnn, text_multi_cnn])
 def test_a_provider_matrix_sets_the_embedding(builder):
-    from zoo.specs import EmbeddingMatrix
+    from zoo.catalog.specs import EmbeddingMatrix
 
     spec = TextSpec.example()
     weights = np.arange(6 * 3, dtype="float32").reshape(6, 3)

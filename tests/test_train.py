@@ -10,9 +10,13 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import compose, training
+from zoo.assembly import compose
 from zoo.errors import RecipeError, RunError
-from zoo.runs import Run, write_atomic
+from zoo.fit import callbacks as fit_callbacks
+from zoo.fit import training
+from zoo.fit.stages import prepare
+from zoo.runs.files import write_atomic
+from zoo.runs.run import Run
 
 pytestmark = pytest.mark.backends  # also run on JAX in CI (.ci/run)
 
@@ -290,14 +294,14 @@ def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
 def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypatch):
     import keras
 
-    real_callbacks = training._callbacks
+    real_callbacks = fit_callbacks.recipe_callbacks
 
     class InterruptAfterTwoEpochs(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(training, "_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
+    monkeypatch.setattr(fit_callbacks, "recipe_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
     with pytest.raises(training.Interrupted, match="interrupted after 2 epoch"):
         zoo.train(RECIPE, out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
     run = Run.open(tmp_path / "stopped")
@@ -408,7 +412,7 @@ def test_the_example_plugin_trains_one_epoch(run_cli, tmp_path):
 )
 def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
     plan = zoo.resolve(RECIPE, **small(train={"distribute": "mirrored", "stages": [{"epochs": 1}]}))
-    built = compose.build_plan(plan)
+    built = prepare(plan)
     # The model's variables were made under the strategy, not merely beside it.
     assert {type(v.value).__name__ for v in built.model.trainable_variables} == {"MirroredVariable"}
     run = zoo.train(
@@ -517,7 +521,7 @@ def test_a_streaming_dataset_trains_evaluates_and_predicts_like_arrays(tmp_path)
 
 def test_a_stream_with_validation_split_is_refused():
     with pytest.raises(RecipeError, match="streams its data, which Keras cannot split"):
-        compose.build_plan(
+        prepare(
             zoo.resolve(
                 "tiny-linear-points", dataset={"stream": True, "validation": 0.0}, train={"validation_split": 0.2}
             )

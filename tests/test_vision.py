@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from conftest import DATA_DIR
 
-from zoo.batchnorm import insert_batchnorm
+from zoo.assembly.batchnorm import insert_batchnorm
+from zoo.assembly.weights import assign_by_name, load_weights_by_name, read_weights
+from zoo.catalog.specs import Split
 from zoo.errors import RecipeError, ZooError
-from zoo.features import features, split_at
-from zoo.specs import Split
-from zoo.weights import assign_by_name, load_weights_by_name, read_weights
+from zoo.fit.features import features, split_at
 from zoo_plugins.vision.data import ImageSpec, image_folder, synthetic_images
 from zoo_plugins.vision.models import vgg16, vgg16bn, vgg19
 
@@ -379,7 +379,7 @@ def test_the_lessons_recipe_form_inserts_batchnorm_without_changing_the_outputs(
         extends: synthetic-images-vgg
         dataset: {{per_class: 20}}
         model: {{dropout: 0.1}}
-        train:
+        build:
           initial_weights: {tmp_path / "plain"}
           insert_batchnorm: [fc1, fc2]
           calibration_batches: 2
@@ -433,7 +433,7 @@ def test_the_lessons_dogs_vs_cats_recipe_runs_from_an_imagenet_file(run_cli, tmp
         _folder(tmp_path / "pets" / split, per_class=6)
     result = run_cli("train", "dogs-vs-cats-vgg16bn", "--out", "run", "--set", f"dataset.path={tmp_path / 'pets'}",
                      "--set", "dataset.image_size=[32, 32]", "--set", "model.width=0.0625",
-                     "--set", "train.calibration_batches=1", "--set", "train.stages.0.epochs=2",
+                     "--set", "build.calibration_batches=1", "--set", "train.stages.0.epochs=2",
                      "--set", "train.stages.1.epochs=1")  # fmt: skip
     assert "initial weights: 15 layer(s) loaded" in result.stderr
     assert "predictions: file (256, 3), (3,), model (256, 2), (2,)" in result.stderr

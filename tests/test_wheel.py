@@ -80,6 +80,6 @@ def test_wheel_holds_every_declared_module(wheel: zipfile.ZipFile) -> None:
     declared += [value.split(":")[0] for value in entry_points["console_scripts"].values()]
     registry = yaml.safe_load(wheel.read("zoo_plugins/registry.yaml"))
     declared += registry["plugins"].values()
-    assert "zoo_plugins.cf" in declared and "zoo.cli" in declared
+    assert "zoo_plugins.cf" in declared and "zoo.surfaces.cli" in declared
     missing = [module for module in declared if not _module_file_in(names, module)]
     assert not missing, f"named but not in the wheel: {missing}"

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoo import hookimpl
+from zoo.catalog.specs import Dataset, DatasetSpec, Split, sha256_of
 from zoo.errors import ZooError
-from zoo.specs import Dataset, DatasetSpec, Split, sha256_of
 
 if TYPE_CHECKING:
     import keras

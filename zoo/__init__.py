@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__
-from .errors import (
+from zoo import _moved
+from zoo._version import __version__
+from zoo.catalog.hookspecs import hookimpl
+from zoo.errors import (
     AmbiguousNameError,
     PluginError,
     RecipeError,
@@ -21,15 +23,17 @@ from .errors import (
     UnknownNameError,
     ZooError,
 )
-from .hookspecs import hookimpl
 
 if TYPE_CHECKING:
     import keras
 
-    from .compose import Built
-    from .plan import Plan
-    from .registry import Registry
-    from .runs import Run, SavedRun
+    from zoo.assembly.compose import Built
+    from zoo.catalog.registry import Registry
+    from zoo.recipes.plan import Plan
+    from zoo.runs.run import Run
+    from zoo.runs.saved import SavedRun
+
+_moved.install()  # the plugin API's import paths before zoo.plugin, with a deprecation warning
 
 __all__ = [
     "AmbiguousNameError",
@@ -50,7 +54,7 @@ __all__ = [
 
 def load_plugins(plugin_files: tuple[str, ...] = (), strict: bool = False) -> Registry:
     """The registry of every plugin (built-in, installed, local files); loaded once."""
-    from .registry import load_plugins as _load
+    from zoo.catalog.registry import load_plugins as _load
 
     return _load(plugin_files, strict)
 
@@ -59,7 +63,7 @@ def resolve(
     name: str | None = None, *, config_files: tuple[str, ...] = (), overrides: tuple[str, ...] = (), **sections: Any
 ) -> Plan:
     """Resolve and validate a recipe; ``sections`` override it (``model={"filters": 128}``)."""
-    from .recipes import resolve as _resolve
+    from zoo.recipes.resolve import resolve as _resolve
 
     return _resolve(
         name, load_plugins(), config_files=config_files, overrides=overrides, python_overrides=sections or None
@@ -70,9 +74,9 @@ def build(name: str | None = None, *, config_files: tuple[str, ...] = (), **sect
     """Build the recipe's model on its dataset and compile it for the recipe's first stage (optimizer,
     loss, metrics, frozen layers), without training or saving it. The builders themselves return
     uncompiled models; ``zoo.build`` is the recipe's model ready to ``fit``."""
-    from .compose import build_plan
+    from zoo.fit.stages import prepare
 
-    built: Built = build_plan(resolve(name, config_files=config_files, **sections))
+    built: Built = prepare(resolve(name, config_files=config_files, **sections))
     return built.model
 
 
@@ -88,13 +92,13 @@ def train(
     """Train the recipe and save a run directory (``verbose`` as in ``keras.Model.fit``). On a
     multi-worker job's worker that is not the chief, train in step and return ``None``: the chief
     writes the run (docs/guide.md)."""
-    from .training import train_plan
+    from zoo.fit.training import train_plan
 
     return train_plan(resolve(name, config_files=config_files, **sections), out=out, force=force, verbose=verbose)
 
 
 def load_run(path: str | os.PathLike[str], registry: Registry | None = None) -> SavedRun:
     """Load a saved run (plan, spec, model in safe mode) with ``registry`` (default: every installed plugin)."""
-    from .runs import load_run as _load_run
+    from zoo.runs.saved import load_run as _load_run
 
     return _load_run(path, registry if registry is not None else load_plugins())

@@ -51,7 +51,7 @@ def choose_backend() -> None:
     wanted = _configured_backend()
     if wanted not in BACKEND_DISTRIBUTIONS or _installed(wanted):
         return
-    from .errors import ZooError
+    from zoo.errors import ZooError
 
     if wanted == "tensorflow" and not os.environ.get("KERAS_BACKEND"):
         for other in ("jax", "torch"):
@@ -98,7 +98,7 @@ def describe_backend() -> dict[str, str | None]:
 
 def require_tensorflow(what: str) -> None:
     """Refuse ``what`` with one clear line unless Keras runs on TensorFlow."""
-    from .errors import RecipeError
+    from zoo.errors import RecipeError
 
     name = backend_name()
     if name != "tensorflow":

@@ -41,6 +41,11 @@ class RunError(ZooError):
     """A run directory that cannot be written or read."""
 
 
+class RecipeDeprecationWarning(FutureWarning):
+    """A recipe spelled the way an earlier version of the zoo read it: still read, with one note
+    saying what to write instead (``zoo`` prints it as one line, ``zoo: deprecated: ...``)."""
+
+
 def brief(value: object, limit: int = 160) -> str:
     """``repr(value)``, shortened to about ``limit`` characters: an error quotes what it received,
     never megabytes of it (a YAML alias bomb, a 5,000-digit number)."""

@@ -9,26 +9,43 @@
         check()
 
 One test per check: every model builds from its spec's ``example()`` with its ``tiny`` parameters,
-predicts, saves and loads back in safe mode with the same predictions; every target imports without
-TensorFlow, Keras or gensim; every recipe resolves; every parameter is documented. Needs pytest.
+predicts, saves and loads back in safe mode with the same predictions; its spec survives the JSON
+round trip of ``spec.json``; ``example_raw_inputs`` go through ``encode_inputs``, the model and
+``decode_outputs`` into one JSON-ready prediction each (as ``zoo predict`` prints them); a size set
+to -1 (a number, or an item of a list) is refused with Keras's ``ValueError("... Received: x=-1")``;
+every target imports without TensorFlow, Keras or gensim; every recipe resolves; every parameter is
+documented. ``parametrize_plugin_checks()`` with no name checks every loaded plugin.
+
+A check known to fail is marked, not skipped with the rest: ``expected_failed_checks={"my-model:
+bad-argument": "why"}`` makes it a strict ``xfail`` (it fails the suite the day it passes). Needs pytest.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .errors import ZooError
-from .params import injected_annotation, recipe_parameters
-from .registry import Entry, Registry, load_plugins
-from .specs import DatasetSpec
+from zoo.catalog.params import injected_annotation, recipe_parameters
+from zoo.catalog.registry import Entry, Registry, load_plugins
+from zoo.catalog.specs import DatasetSpec
+from zoo.errors import ZooError
 
 HEAVY_MODULES = ("tensorflow", "keras", "gensim", "torch", "jax")
+
+
+def _tiny_model(entry: Entry) -> tuple[Any, DatasetSpec]:
+    builder = entry.load()
+    spec_type = injected_annotation(builder, 0)
+    if not (isinstance(spec_type, type) and issubclass(spec_type, DatasetSpec)):
+        raise AssertionError(f"{entry.name}: annotate the builder's first parameter with its DatasetSpec subclass")
+    spec = spec_type.example()
+    return builder(spec, **entry.tiny), spec
 
 
 def check_model_round_trip(entry: Entry) -> None:
@@ -36,12 +53,7 @@ def check_model_round_trip(entry: Entry) -> None:
     import keras
     import numpy as np
 
-    builder = entry.load()
-    spec_type = injected_annotation(builder, 0)
-    if not (isinstance(spec_type, type) and issubclass(spec_type, DatasetSpec)):
-        raise AssertionError(f"{entry.name}: annotate the builder's first parameter with its DatasetSpec subclass")
-    spec = spec_type.example()
-    model = builder(spec, **entry.tiny)
+    model, spec = _tiny_model(entry)
     assert isinstance(model, keras.Model), f"{entry.name} returned {type(model).__name__}, not keras.Model"
     assert not model.compiled, f"{entry.name}: builders return uncompiled models"
     inputs = spec.example_inputs(4)
@@ -55,23 +67,49 @@ def check_model_round_trip(entry: Entry) -> None:
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
 
 
+def check_spec_and_predictions(entry: Entry) -> None:
+    """The spec comes back equal from ``spec.json``'s JSON; raw inputs predict through the spec."""
+    model, spec = _tiny_model(entry)
+    saved = json.loads(json.dumps(spec.to_dict()))
+    assert DatasetSpec.from_dict(saved) == spec, f"{type(spec).__name__}: to_dict/from_dict lose something"
+    raw = spec.example_raw_inputs(3)
+    decoded = spec.decode_outputs(model.predict(spec.encode_inputs(raw), verbose=0))
+    assert len(decoded) == 3, f"{type(spec).__name__}.decode_outputs gave {len(decoded)} items for 3 inputs"
+    try:
+        json.dumps(decoded)
+    except TypeError as exc:
+        message = f"{type(spec).__name__}.decode_outputs: not JSON ({exc}); `zoo predict` prints JSON"
+        raise AssertionError(message) from None
+
+
 def check_bad_argument_is_refused(entry: Entry) -> None:
-    """A size or scale in ``tiny`` set to -1 is refused with ``ValueError("... Received: x=-1")``."""
+    """The first size or scale in ``tiny`` set to -1, and the first list of sizes with an item set
+    to -1, are each refused with ``ValueError("... Received: x=...")``, as Keras's builders do."""
     import re
 
     builder = entry.load()
     spec = injected_annotation(builder, 0).example()
-    first = next(
-        (name for name, value in entry.tiny.items() if isinstance(value, (int, float)) and not isinstance(value, bool)),
-        None,
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    bad: dict[str, Any] = {}
+    scalar = next((k for k, v in entry.tiny.items() if number(v)), None)
+    if scalar is not None:
+        bad[scalar] = -1
+    listed = next(
+        (k for k, v in entry.tiny.items() if isinstance(v, (list, tuple)) and v and all(map(number, v))), None
     )
-    assert first is not None, f"{entry.name}: give `tiny` a size or scale parameter, for this check to make invalid"
-    try:
-        builder(spec, **{**entry.tiny, first: -1})
-    except ValueError as exc:
-        assert re.search(rf"{first}.*Received: .*{first}=-1", str(exc)), f"{entry.name}: {exc}"
-        return
-    raise AssertionError(f"{entry.name} accepted {first}=-1; check arguments first, as Keras's builders do")
+    if listed is not None:
+        bad[listed] = [*entry.tiny[listed][:-1], -1]
+    assert bad, f"{entry.name}: give `tiny` a size or scale parameter, for this check to make invalid"
+    for name, value in bad.items():
+        try:
+            builder(spec, **{**entry.tiny, name: value})
+        except ValueError as exc:
+            assert re.search(rf"{name}.*Received: .*{name}=", str(exc)), f"{entry.name}: {exc}"
+            continue
+        raise AssertionError(f"{entry.name} accepted {name}={value}; check arguments first, as Keras's builders do")
 
 
 def check_parameters_documented(entry: Entry) -> None:
@@ -80,7 +118,7 @@ def check_parameters_documented(entry: Entry) -> None:
 
 
 def check_recipe_resolves(entry: Entry, registry: Registry) -> None:
-    from .recipes import resolve
+    from zoo.recipes.resolve import resolve
 
     try:
         resolve(entry.qualified_name, registry)
@@ -107,6 +145,17 @@ def check_targets_import_light(plugin: str, plugin_files: tuple[str, ...] = ()) 
     )
 
 
+def _refuse_ambiguous(plugin: str, registry: Registry) -> None:
+    """Two installed plugins of one name: the second loads as ``DIST.NAME``, so the bare name would
+    check the other one."""
+    renamed = [name for name in registry.plugins if name.endswith(f".{plugin}")]
+    if renamed:
+        raise ZooError(
+            f"two installed plugins are named {plugin!r}: {registry.plugins[plugin].distribution}'s and "
+            f"{', '.join(renamed)}; rename yours (its entry point in the 'zoo' group), or check it as {renamed[0]!r}"
+        )
+
+
 def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple[str, Callable[[], None]]]:
     """``(test id, check)`` for everything ``plugin`` registered."""
     registry = load_plugins(plugin_files)
@@ -114,6 +163,7 @@ def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple
         raise ZooError(f"no plugin {plugin!r} is loaded (plugins: {', '.join(sorted(registry.plugins))})")
     if registry.plugins[plugin].error:
         raise ZooError(f"plugin {plugin!r} failed to load: {registry.plugins[plugin].error}")
+    _refuse_ambiguous(plugin, registry)
     checks: list[tuple[str, Callable[[], None]]] = [
         (f"{plugin}:imports-light", partial(check_targets_import_light, plugin, plugin_files))
     ]
@@ -122,6 +172,7 @@ def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple
             continue
         if entry.kind == "model":
             checks.append((f"{entry.name}:round-trip", partial(check_model_round_trip, entry)))
+            checks.append((f"{entry.name}:spec-and-predictions", partial(check_spec_and_predictions, entry)))
             checks.append((f"{entry.name}:bad-argument", partial(check_bad_argument_is_refused, entry)))
         if entry.kind == "recipe":
             checks.append((f"{entry.name}:resolves", partial(check_recipe_resolves, entry, registry)))
@@ -130,9 +181,25 @@ def plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> list[tuple
     return checks
 
 
-def parametrize_plugin_checks(plugin: str, plugin_files: tuple[str, ...] = ()) -> Any:
-    """``pytest.mark.parametrize("check", ...)`` over :func:`plugin_checks`, one test per check."""
+def parametrize_plugin_checks(
+    plugin: str | None = None,
+    plugin_files: tuple[str, ...] = (),
+    expected_failed_checks: Mapping[str, str] | None = None,
+) -> Any:
+    """``pytest.mark.parametrize("check", ...)`` over :func:`plugin_checks`, one test per check, for
+    ``plugin`` or (``None``) every plugin that loaded. ``expected_failed_checks`` maps a check's id
+    to the reason it fails: a strict ``xfail``."""
     import pytest
 
-    checks = plugin_checks(plugin, plugin_files)
-    return pytest.mark.parametrize("check", [c for _, c in checks], ids=[i for i, _ in checks])
+    registry = load_plugins(plugin_files)
+    plugins = [plugin] if plugin is not None else [p.name for p in registry.plugins.values() if not p.error]
+    checks = [c for name in plugins for c in plugin_checks(name, plugin_files)]
+    expected = dict(expected_failed_checks or {})
+    unknown = sorted(set(expected) - {i for i, _ in checks})
+    if unknown:
+        raise ZooError(f"expected_failed_checks names no check: {', '.join(unknown)}")
+    params = [
+        pytest.param(check, id=i, marks=pytest.mark.xfail(strict=True, reason=expected[i]) if i in expected else ())
+        for i, check in checks
+    ]
+    return pytest.mark.parametrize("check", params)

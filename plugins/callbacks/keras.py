@@ -48,7 +48,7 @@ def tensorboard(
 
     import keras
 
-    from zoo.errors import ZooError
+    from zoo.plugin import ZooError
 
     if importlib.util.find_spec("tensorboard") is None:  # TensorFlow no longer brings it
         raise ZooError("the tensorboard callback writes logs through the tensorboard package: pip install tensorboard")

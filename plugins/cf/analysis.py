@@ -10,10 +10,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from zoo.cli import pass_registry
-from zoo.errors import ZooError
-from zoo.registry import Registry
-from zoo.runs import SavedRun, load_run
+from zoo.plugin import Registry, SavedRun, ZooError, load_run, pass_registry
 from zoo_plugins.cf.data import RatingsSpec
 
 
@@ -131,7 +128,7 @@ def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tu
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from zoo.runs import atomic_path
+    from zoo.plugin import atomic_path
 
     fig, ax = plt.subplots(figsize=(12, 10))
     ax.scatter(points[:, 0], points[:, 1], s=8, alpha=0.35, color="tab:blue")
@@ -155,7 +152,7 @@ def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tu
 @pass_registry
 def recommend(registry: Registry, run_dir: str, user_id: str, top: int) -> None:
     """The movies a user has not rated, by highest predicted rating."""
-    from zoo.compose import load_dataset
+    from zoo.plugin import load_dataset
 
     trained = load_trained(registry, run_dir)
     spec = trained.spec

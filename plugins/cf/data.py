@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.errors import ZooError
-from zoo.specs import Dataset, DatasetSpec, Split, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, sha256_of
 
 
 @dataclass
@@ -51,6 +50,13 @@ class RatingsSpec(DatasetSpec):
             "user": rng.integers(0, self.n_users, n, dtype="int32"),
             "item": rng.integers(0, self.n_items, n, dtype="int32"),
         }
+
+    def example_raw_inputs(self, n: int, seed: int = 0) -> list[list[Any]]:
+        """``[user_id, item_id]`` pairs in the data's own ids."""
+        rng = np.random.default_rng(seed)
+        return [
+            [self.user_ids[rng.integers(self.n_users)], self.item_ids[rng.integers(self.n_items)]] for _ in range(n)
+        ]
 
     def decode_outputs(self, outputs: Any) -> list[float]:
         """Predicted ratings, clipped to the data's scale (an unsquashed model can step outside it)."""

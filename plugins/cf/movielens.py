@@ -19,8 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from zoo.errors import ZooError, brief
-from zoo.specs import Dataset, Split, data_home
+from zoo.plugin import Dataset, Split, ZooError, brief, data_home
 from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 #: The official archives: (url, sha256). Downloaded only when no local copy exists.

@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from zoo.errors import ZooError
-from zoo.specs import Dataset, DatasetSpec, Split, data_home, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, sha256_of
 
 Targets = Literal["every", "next"]
 NIETZSCHE_URL = "https://s3.amazonaws.com/text-datasets/nietzsche.txt"
@@ -43,6 +42,11 @@ class CharSpec(DatasetSpec):
 
     def example_inputs(self, n: int, seed: int = 0) -> np.ndarray:
         return np.random.default_rng(seed).integers(0, len(self.chars), (n, self.seq_len)).astype("int32")
+
+    def example_raw_inputs(self, n: int, seed: int = 0) -> list[str]:
+        """Texts of ``seq_len`` characters of the corpus."""
+        ids = self.example_inputs(n, seed)
+        return ["".join(self.chars[i] for i in row) for row in ids]
 
     def encode(self, text: str) -> np.ndarray:
         """The ids of ``text`` (lowercased first when the corpus was); unseen characters are named."""

@@ -15,10 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import numpy as np
 
-from zoo.cli import pass_registry
-from zoo.errors import ZooError
-from zoo.registry import Registry
-from zoo.runs import load_run
+from zoo.plugin import Registry, ZooError, load_run, pass_registry
 from zoo_plugins.charlm.data import CharSpec
 
 if TYPE_CHECKING:

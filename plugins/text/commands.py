@@ -11,11 +11,7 @@ from typing import Any
 
 import click
 
-from zoo.cli import pass_registry
-from zoo.errors import ZooError
-from zoo.recipes import component
-from zoo.registry import Registry
-from zoo.runs import load_run
+from zoo.plugin import Registry, ZooError, component, load_run, pass_registry
 
 
 def load_vectors(registry: Registry, source: str, settings: tuple[str, ...]) -> Any:
@@ -129,7 +125,7 @@ def map_command(
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    from zoo.runs import atomic_path
+    from zoo.plugin import atomic_path
 
     keyed = load_vectors(registry, source, settings)
     if skip is None:

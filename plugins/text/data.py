@@ -26,9 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.console import progress
-from zoo.errors import ZooError
-from zoo.specs import Dataset, DatasetSpec, Split, data_home
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, progress
 
 # The Keras tokenizer's separators (its default `filters`), so raw text splits as the Keras index did;
 # the apostrophe is kept inside words ("don't", "movie's"), as there.
@@ -74,6 +72,12 @@ class TextSpec(DatasetSpec):
 
     def example_inputs(self, n: int, seed: int = 0) -> np.ndarray:
         return np.random.default_rng(seed).integers(0, self.vocab_size, (n, self.maxlen)).astype("int32")
+
+    def example_raw_inputs(self, n: int, seed: int = 0) -> list[str]:
+        """Texts of words from the vocabulary."""
+        rng = np.random.default_rng(seed)
+        words = [w for w in self.vocabulary if w] or ["film"]
+        return [" ".join(rng.choice(words, 5)) for _ in range(n)]
 
     def encode_inputs(self, raw: Any) -> np.ndarray:
         """Texts (``zoo predict RUN "a fine film"``) -> padded id sequences, prepared as in training."""
@@ -355,7 +359,7 @@ def _by_frequency(spelled: list[str], counts: np.ndarray) -> list[str]:
 
 
 def _save_corpus(cache: Path, corpus: Corpus) -> None:
-    from zoo.runs import atomic_path
+    from zoo.plugin import atomic_path
 
     sequences_by_split = {**corpus.ids, "unlabelled": corpus.unlabelled}
     arrays: dict[str, Any] = {

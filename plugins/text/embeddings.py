@@ -22,10 +22,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from zoo.console import progress
-from zoo.errors import ZooError
-from zoo.runs import atomic_path
-from zoo.specs import Dataset, EmbeddingMatrix, Vectors, data_home, sha256_of
+from zoo.plugin import Dataset, EmbeddingMatrix, Vectors, ZooError, atomic_path, data_home, progress, sha256_of
 
 CHUNK = 1 << 24  # bytes read at a time
 BLOCK = 1 << 20  # bytes of text parsed at a time

@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from zoo.params import table_builder
-from zoo.specs import EmbeddingMatrix
+from zoo.plugin import EmbeddingMatrix, variants_builder
 from zoo_plugins.text.data import TextSpec
 
 if TYPE_CHECKING:
@@ -202,7 +201,7 @@ def _public_builder(variant: str) -> Callable[..., keras.Model]:
         ),
     ]
     options = [(name, OPTIONS[name].type, default, OPTIONS[name].doc) for name, default in row.defaults.items()]
-    return table_builder(builder, variant, row.summary, positional, options)
+    return variants_builder(builder, variant, row.summary, positional, options)
 
 
 text_dense = _public_builder("text_dense")

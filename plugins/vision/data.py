@@ -20,8 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from zoo.errors import ZooError
-from zoo.specs import Dataset, DatasetSpec, Split, data_home, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, sha256_of
 
 ColorMode = Literal["rgb", "grayscale", "rgba"]
 CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}

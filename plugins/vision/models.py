@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from zoo.params import table_builder
+from zoo.plugin import variants_builder
 from zoo_plugins.vision.data import ImageSpec
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def _public_builder(variant: str) -> Callable[..., keras.Model]:
 
     spec = inspect.Parameter("spec", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="ImageSpec")
     options = [(name, o.type, row.defaults.get(name, o.default), o.doc) for name, o in OPTIONS.items()]
-    return table_builder(builder, variant, row.summary, [spec], options)
+    return variants_builder(builder, variant, row.summary, [spec], options)
 
 
 vgg16 = _public_builder("vgg16")

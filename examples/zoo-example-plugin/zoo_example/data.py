@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.specs import Dataset, DatasetSpec, Split, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, sha256_of
 
 
 @dataclass

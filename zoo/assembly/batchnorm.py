@@ -5,8 +5,8 @@ layer, set so that at inference it is the identity: its moving mean and variance
 layer's activations on calibration batches, and its scale and offset undo them
 (``gamma = sqrt(variance + epsilon)``, ``beta = mean``). The new model computes what the old one
 did; training then goes on with batch normalization active, typically at a higher learning rate
-and with less dropout. In a recipe: ``train.insert_batchnorm: [fc1, fc2]`` (with
-``train.initial_weights`` naming the trained run).
+and with less dropout. In a recipe: ``build.insert_batchnorm: [fc1, fc2]`` (with
+``build.initial_weights`` naming the trained run).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import RecipeError
+from zoo.errors import RecipeError
 
 if TYPE_CHECKING:
     import keras
@@ -47,7 +47,7 @@ def activation_moments(
                 squares[i] += (f**2).sum(axis=0)
         count += flat[0].shape[0]
     if not count:
-        raise RecipeError("train.insert_batchnorm: no calibration batches; the training split is empty")
+        raise RecipeError("build.insert_batchnorm: no calibration batches; the training split is empty")
     means = [s / count for s in sums]
     return [(mean, np.maximum(sq / count - mean**2, 0.0)) for mean, sq in zip(means, squares)]
 
@@ -68,12 +68,12 @@ def insert_batchnorm(
     unknown = [name for name in after if name not in names]
     if unknown:
         raise RecipeError(
-            f"train.insert_batchnorm: no layer named {', '.join(map(repr, unknown))}; "
+            f"build.insert_batchnorm: no layer named {', '.join(map(repr, unknown))}; "
             f"layers: {', '.join(sorted(names))}"
         )
     taken = [f"{name}_bn" for name in after if f"{name}_bn" in names]
     if taken:
-        raise RecipeError(f"train.insert_batchnorm: the model already has {', '.join(taken)}")
+        raise RecipeError(f"build.insert_batchnorm: the model already has {', '.join(taken)}")
     moments = dict(zip(after, activation_moments(model, after, calibration)))
 
     def call(layer: Any, *args: Any, **kwargs: Any) -> Any:

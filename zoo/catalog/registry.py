@@ -22,6 +22,7 @@ import os
 import re
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -30,14 +31,15 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .errors import (
+from zoo.errors import (
     AmbiguousNameError,
     PluginError,
     UnknownNameError,
     ZooError,
     did_you_mean,
 )
+
+from . import hookspecs
 
 #: kind -> the hook that registers it
 KINDS: dict[str, str] = {
@@ -48,6 +50,8 @@ KINDS: dict[str, str] = {
     "recipe": "register_recipes",
 }
 ENTRY_POINT_GROUP = "zoo"
+#: Set (by ``zoo --debug``) to print the traceback of a plugin that fails to load.
+DEBUG_ENV = "ZOO_DEBUG"
 DISTRIBUTION = "keras-zoo"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -231,6 +235,8 @@ class Registry:
         if strict:
             raise PluginError(message) from exc
         print(f"zoo: warning: {message} (see `zoo plugins`; --strict makes this fatal)", file=sys.stderr)
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exception(exc, file=sys.stderr)
 
     def _call_register_hooks(self, strict: bool) -> None:
         """Call each plugin's ``register_*`` hooks separately, so the registry knows who did what."""
@@ -244,12 +250,19 @@ class Registry:
                 except Exception as exc:
                     self._forget(plugin.name)
                     self._fail(plugin, exc, strict)
-        if strict:  # a name two plugins registered works only as plugin:name: --strict refuses it
-            for kind, names in self._names.items():
-                for name, same in names.items():
-                    if len(same) > 1:
-                        owners = " and ".join(f"{e.qualified_name} ({self.describe_source(e)})" for e in same)
-                        raise PluginError(f"{kind} {name!r} is registered by more than one plugin: {owners} (--strict)")
+        if strict and self.collisions():  # a name two plugins registered works only as plugin:name
+            raise PluginError(f"{self.collisions()[0]} (--strict)")
+
+    def collisions(self) -> list[str]:
+        """One line per name that several plugins registered (``zoo plugins`` lists them): the bare
+        name is refused, ``plugin:name`` picks one."""
+        return [
+            f"{kind} {name!r} is registered by more than one plugin: "
+            + " and ".join(f"{e.qualified_name} ({self.describe_source(e)})" for e in same)
+            for kind, names in self._names.items()
+            for name, same in names.items()
+            if len(same) > 1
+        ]
 
     def _forget(self, plugin: str) -> None:
         """Drop what a failing plugin registered, so it is all or nothing."""

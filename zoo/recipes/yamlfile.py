@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .errors import RecipeError, ZooError
+from zoo.errors import RecipeError, ZooError
 
 
 class YamlMap(dict):  # type: ignore[type-arg]

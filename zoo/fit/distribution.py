@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RecipeError
+from zoo.errors import RecipeError
 
 
 @dataclass(frozen=True)

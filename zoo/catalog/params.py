@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
+from zoo.errors import did_you_mean
+
 REQUIRED = inspect.Parameter.empty
 
 
@@ -48,7 +50,8 @@ def _resolve(annotation: Any, fn: Callable[..., Any]) -> Any:
     # The function's own globals, not sys.modules: a plugin file loaded again (a second registry)
     # replaces its module there, and its classes with new ones.
     module = sys.modules.get(getattr(fn, "__module__", ""), None)
-    namespace = {**vars(typing), **getattr(fn, "__globals__", vars(module) if module else {})}
+    own = inspect.unwrap(fn)  # a variant's builder evaluates in its row function's module
+    namespace = {**vars(typing), **getattr(own, "__globals__", vars(module) if module else {})}
     try:
         return eval(annotation, namespace)
     except Exception:
@@ -74,24 +77,41 @@ def docstring_args(fn: Callable[..., Any]) -> dict[str, str]:
     return described
 
 
-def table_builder(
+def variants_builder(
     fn: Callable[..., Any],
     name: str,
     summary: str,
     positional: list[inspect.Parameter],
     options: list[tuple[str, Any, Any, str]],
 ) -> Callable[..., Any]:
-    """Make ``fn`` (a ``**params`` wrapper over one builder, for one row of a table of variants, as
-    timm's ``vgg.py`` keeps them) a typed builder: ``positional`` parameters, then ``options`` as
-    keyword-only ``(name, type, default, description)``. Recipes are checked against the signature
-    and ``zoo show`` documents it. ``fn`` stays the plugin's own function, so string annotations
-    resolve in the plugin's module."""
+    """One row of a table of variants (as timm's ``vgg.py`` keeps them) as a typed builder named
+    ``name``: ``positional`` parameters, then ``options`` as keyword-only ``(name, type, default,
+    description)`` over ``fn(*positional, **options)``.
+
+    The signature is enforced, from Python as from recipes: an unknown or misspelled keyword is a
+    ``TypeError`` naming it, and every option reaches ``fn`` with its default filled in. Recipes are
+    checked against the signature and ``zoo show`` documents it; the builder's module is ``fn``'s, so
+    string annotations resolve in the plugin's module."""
     keyword = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=t) for n, t, d, _ in options]
-    fn.__signature__ = inspect.Signature([*positional, *keyword])  # type: ignore[attr-defined]
-    args = "\n".join(f"    {n}: {doc}" for n, _, _, doc in options)
-    fn.__doc__ = f"{summary}\n\nArgs:\n{args}\n"
-    fn.__name__ = fn.__qualname__ = name
-    return fn
+    signature = inspect.Signature([*positional, *keyword])
+    known = [n for n, _, _, _ in options]
+
+    def builder(*args: Any, **kwargs: Any) -> Any:
+        unknown = [key for key in kwargs if key not in known and key not in signature.parameters]
+        if unknown:
+            raise TypeError(
+                f"{name}() got an unexpected keyword argument {unknown[0]!r}{did_you_mean(unknown[0], known)}"
+            )
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return fn(*bound.args, **bound.kwargs)
+
+    builder.__signature__ = signature  # type: ignore[attr-defined]
+    builder.__doc__ = f"{summary}\n\nArgs:\n" + "\n".join(f"    {n}: {doc}" for n, _, _, doc in options) + "\n"
+    builder.__name__ = builder.__qualname__ = name
+    builder.__module__ = fn.__module__
+    builder.__wrapped__ = fn  # type: ignore[attr-defined]
+    return builder
 
 
 def signature_of(fn: Callable[..., Any]) -> inspect.Signature:

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import distribution
-from ._version import __version__
-from .backend import describe_backend, import_keras
-from .compose import Built
-from .plan import Plan
-from .runs import Run
+from zoo._version import __version__
+from zoo.assembly.compose import Built
+from zoo.backend import describe_backend, import_keras
+from zoo.fit import distribution
+from zoo.recipes.plan import Plan
+from zoo.runs import layout
+from zoo.runs.run import Run
 
 if TYPE_CHECKING:
     import keras
@@ -66,9 +67,9 @@ def count_params(model: keras.Model) -> dict[str, int]:
 def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: str) -> Run:
     run = Run.create(out, force=force)
     run.write_recipe(built.plan.to_recipe())
-    run.write_json("spec.json", built.dataset.spec.to_dict())
+    run.write_json(layout.SPEC, built.dataset.spec.to_dict())
     run.write_json(
-        "meta.json",
+        layout.META,
         {
             "name": built.plan.name,
             "status": status,

@@ -5,10 +5,11 @@ small classifier, a recipe joining them, and the test that runs the kit."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import ZooError
-from .runs import atomic_path
+from zoo.errors import ZooError
+from zoo.runs.files import atomic_path
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -65,10 +66,11 @@ DATA = '''"""The dataset: a spec of its own (what the model needs to know), and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from zoo.specs import Dataset, DatasetSpec, Split, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, sha256_of
 
 
 @dataclass
@@ -84,6 +86,14 @@ class BlobsSpec(DatasetSpec):
 
     def example_inputs(self, n: int, seed: int = 0) -> np.ndarray:
         return np.random.default_rng(seed).normal(size=(n, self.n_features)).astype("float32")
+
+    def encode_inputs(self, raw: Any) -> np.ndarray:
+        """``zoo predict RUN "[0.1, 0.2, 0.3, 0.4]"``: each input a list of ``n_features`` numbers."""
+        x = np.asarray(raw, dtype="float32")
+        x = x[None, :] if x.ndim == 1 else x
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ZooError(f"give each input as a list of {{self.n_features}} numbers. Received: {{raw!r}}")
+        return x
 
 
 def blobs(*, n_samples: int = 600, n_features: int = 4, n_classes: int = 2, validation: float = 0.25,
@@ -174,13 +184,17 @@ pytest                            # keras-zoo's test kit, and the recipe learnin
 """
 
 
-def new_plugin(name: str, out: str | Path | None = None) -> Path:
-    """Write the package ``zoo-NAME`` (into ``out``, default ``./zoo-NAME``) and return its folder."""
+def new_plugin(name: str, out: str | Path | None = None, taken: Iterable[str] = ()) -> Path:
+    """Write the package ``zoo-NAME`` (into ``out``, default ``./zoo-NAME``) and return its folder.
+    ``taken``: the names of the plugins already installed, which a new one must not reuse (installed,
+    it would be renamed, and its tests would check the other plugin)."""
     if not _NAME.match(name):
         raise ZooError(
             f"plugin names are lowercase letters, digits and single dashes, starting with a letter "
             f"(such as 'my-models'). Received: {name!r}"
         )
+    if name in set(taken):
+        raise ZooError(f"a plugin named {name!r} is already installed (see `zoo plugins`); choose another name")
     root = Path(out) if out is not None else Path(f"zoo-{name}")
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ZooError(f"{root} already exists and is not empty; choose another --out")

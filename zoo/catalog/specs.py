@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .errors import ZooError
+from zoo.errors import ZooError
 
 TASKS = ("regression", "binary", "multiclass", "sequence")
 
@@ -86,6 +86,12 @@ class DatasetSpec:
     def example_inputs(self, n: int, seed: int = 0) -> Any:
         """A batch of ``n`` model inputs shaped as this spec's adapter produces them."""
         raise NotImplementedError(f"{type(self).__name__}.example_inputs() is not defined")
+
+    def example_raw_inputs(self, n: int, seed: int = 0) -> Any:
+        """``n`` inputs as a user gives them to ``zoo predict`` (what ``encode_inputs`` takes); by
+        default ``example_inputs``, for a spec whose ``encode_inputs`` is the identity. The test kit
+        runs them through ``encode_inputs``, a tiny model and ``decode_outputs``."""
+        return self.example_inputs(n, seed)
 
     def encode_inputs(self, raw: Any) -> Any:
         """Turn user-facing inputs (``zoo predict``) into model inputs; identity by default."""

@@ -5,7 +5,7 @@ file (the format of ``keras.applications``' published files), or a name the mode
 A layer takes the weights saved under its own name when their shapes match; every other layer
 keeps its fresh initialisation, and the report says which layers loaded, which were not in the
 file, and which were there with other shapes (so a new classifier on a pretrained base is one
-line of the report, not a silent surprise). ``train.initial_weights`` in a recipe does this after
+line of the report, not a silent surprise). ``build.initial_weights`` in a recipe does this after
 building; the report goes to ``meta.json``.
 """
 
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import RecipeError
+from zoo.errors import RecipeError
 
 if TYPE_CHECKING:
     import keras
 
-    from .registry import Entry, Registry
+    from zoo.catalog.registry import Entry, Registry
 
 
 @dataclass
@@ -94,24 +94,24 @@ def _read_h5(path: Path) -> dict[str, list[np.ndarray]]:
             names = _h5_names(root, "layer_names")
             if not names:
                 raise RecipeError(
-                    f"train.initial_weights: {path} has no layer names: it is not a Keras .h5 weights file"
+                    f"build.initial_weights: {path} has no layer names: it is not a Keras .h5 weights file"
                 )
             return {name: [np.asarray(root[name][w]) for w in _h5_names(root[name], "weight_names")] for name in names}
     except OSError as exc:
-        raise RecipeError(f"train.initial_weights: {path} cannot be read as HDF5 ({exc})") from None
+        raise RecipeError(f"build.initial_weights: {path} cannot be read as HDF5 ({exc})") from None
 
 
 def _read_saved_model(path: Path, registry: Registry | None) -> dict[str, list[np.ndarray]]:
     """``{layer name: its weights}`` from a ``.keras`` file, loaded in safe mode."""
     import keras
 
-    from .runs import import_custom_object_modules
+    from zoo.runs.saved import import_custom_object_modules
 
     import_custom_object_modules(path, registry)
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:
-        raise RecipeError(f"train.initial_weights: {path} cannot be loaded as a Keras model: {exc}") from None
+        raise RecipeError(f"build.initial_weights: {path} cannot be loaded as a Keras model: {exc}") from None
     return {layer.name: [np.asarray(w) for w in layer.get_weights()] for layer in _layers_with_weights(model)}
 
 
@@ -122,7 +122,7 @@ def _named_file(name: str, entry: Entry) -> Path:
     known = dict(entry.weights)
     if name not in known:
         raise RecipeError(
-            f"train.initial_weights: {name!r} is not a path, and model {entry.name!r} registers "
+            f"build.initial_weights: {name!r} is not a path, and model {entry.name!r} registers "
             f"{'no named weights' if not known else 'only ' + ', '.join(sorted(known))}; "
             f"give a run, a .keras or a .h5 file"
         )
@@ -134,7 +134,7 @@ def _named_file(name: str, entry: Entry) -> Path:
         )
     except Exception as exc:  # offline, or a checksum mismatch
         raise RecipeError(
-            f"train.initial_weights: {name} weights ({spec['file']}) are not on this machine and could not be "
+            f"build.initial_weights: {name} weights ({spec['file']}) are not on this machine and could not be "
             f"downloaded ({str(exc).splitlines()[0][:200]}); put {spec['file']} in {cache}/ (from {spec['url']})"
         ) from None
 
@@ -147,18 +147,18 @@ def locate_weights(source: str, entry: Entry | None = None) -> Path:
         if entry is not None and os.sep not in source and "." not in source:
             path = _named_file(source, entry)
         else:
-            raise RecipeError(f"train.initial_weights: {source!r} does not exist; give a run, a .keras or a .h5 file")
+            raise RecipeError(f"build.initial_weights: {source!r} does not exist; give a run, a .keras or a .h5 file")
     if path.is_dir():
         if not (path / "model.keras").is_file():
-            raise RecipeError(f"train.initial_weights: {path} is a folder without model.keras; give a run directory")
+            raise RecipeError(f"build.initial_weights: {path} is a folder without model.keras; give a run directory")
         path = path / "model.keras"
     if path.name.endswith(".weights.h5"):
         raise RecipeError(
-            f"train.initial_weights: {path} is a Keras 3 .weights.h5 file, which keeps weights by position, not by "
+            f"build.initial_weights: {path} is a Keras 3 .weights.h5 file, which keeps weights by position, not by "
             f"layer name; give the run or its .keras file"
         )
     if path.suffix not in (".keras", ".h5", ".hdf5"):
-        raise RecipeError(f"train.initial_weights: {path} is not a run, a .keras or a .h5 file")
+        raise RecipeError(f"build.initial_weights: {path} is not a run, a .keras or a .h5 file")
     return path
 
 
@@ -205,7 +205,7 @@ def load_weights_by_name(
     if not report.loaded:
         mismatched = f" ({'; '.join(report.mismatched[:3])})" if report.mismatched else ""
         raise RecipeError(
-            f"train.initial_weights: no layer of the model took weights from {source}{mismatched}; "
+            f"build.initial_weights: no layer of the model took weights from {source}{mismatched}; "
             f"layers load by name and shape"
         )
     return report

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import RecipeError
-from .runs import atomic_path
-from .specs import Split, data_home, sha256_of
+from zoo.catalog.specs import Split, data_home, sha256_of
+from zoo.errors import RecipeError
+from zoo.runs.files import atomic_path
 
 if TYPE_CHECKING:
     import keras

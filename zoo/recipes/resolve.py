@@ -10,17 +10,26 @@ default, before anything is built. Errors say where the value came from (``file:
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import AmbiguousNameError, RecipeError, UnknownNameError, ZooError, brief, did_you_mean
-from .params import check_value, injected_parameters, recipe_parameters
-from .plan import COMPONENTS, Component, Plan, Stage, TrainConfig, dump_recipe, plain
-from .yamlfile import YamlMap, load_yaml, parse_yaml
+from zoo.catalog.params import check_value, injected_parameters, recipe_parameters
+from zoo.errors import (
+    AmbiguousNameError,
+    RecipeDeprecationWarning,
+    RecipeError,
+    UnknownNameError,
+    ZooError,
+    brief,
+    did_you_mean,
+)
+from zoo.recipes.plan import AUTO, COMPONENTS, BuildConfig, Component, Plan, Stage, TrainConfig, dump_recipe, plain
+from zoo.recipes.yamlfile import YamlMap, load_yaml, parse_yaml
 
 if TYPE_CHECKING:
-    from .registry import Registry
+    from zoo.catalog.registry import Registry
 
 __all__ = [
     "apply_override",
@@ -34,7 +43,7 @@ __all__ = [
     "validate",
 ]
 
-SECTIONS = ("name", "version", "summary", "tags", "extends", "dataset", "embedding", "model", "train")
+SECTIONS = ("name", "version", "summary", "tags", "extends", "dataset", "embedding", "model", "build", "train")
 
 
 def _where(mapping: Any, key: Any) -> str:
@@ -258,7 +267,12 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
             "embedding",
             f"model {model.use!r} takes no embedding; remove the embedding section",
         )
-    train, callbacks = _train(ctx, recipe.get("train"), _where(recipe, "train"), registry)
+    train_raw = recipe.get("train") or YamlMap()
+    if not isinstance(train_raw, Mapping):
+        raise ctx.error(_where(recipe, "train"), "train", f"expected a mapping. Received: {brief(train_raw)}")
+    build_raw = _moved_to_build(ctx, train_raw, recipe.get("build"), _where(recipe, "build"))
+    build = _build(ctx, build_raw, _where(recipe, "build") or _where(recipe, "train"))
+    train, callbacks = _train(ctx, train_raw, _where(recipe, "train"), registry)
     version = recipe.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ctx.error(
@@ -280,6 +294,7 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
         dataset=dataset,
         model=model,
         embedding=components["embedding"],
+        build=build,
         train=train,
         callbacks=callbacks,
         registry=registry,
@@ -373,15 +388,97 @@ def _use(ctx: _Context, raw: Any, kind: str, section: str, where: str, registry:
     values = YamlMap({k: v for k, v in raw.items() if k != "use"})
     values.where = dict(getattr(raw, "where", {}))
     params = _check_section(ctx, section, values, target, f"{kind} {use!r}", _where(raw, "use") or where)
-    return Component(use, entry, params)
+    plugin = registry.plugins.get(entry.plugin)
+    return Component(use, entry, params, plugin.distribution if plugin else None)
 
 
-def _train(ctx: _Context, raw: Any, where: str, registry: Registry) -> tuple[TrainConfig, list[Component]]:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, Mapping):
-        raise ctx.error(where, "train", f"expected a mapping. Received: {brief(raw)}")
-    params = _check_section(ctx, "train", raw, TrainConfig, "train", where)
+#: Keys of ``build`` that recipes of version 1 spelled under ``train``; still read, with a note.
+MOVED_TO_BUILD = ("initial_weights", "insert_batchnorm", "calibration_batches")
+
+
+def _positive(ctx: _Context, raw: Mapping[str, Any], where: str, section: str, key: str, value: int) -> None:
+    if value < 1:
+        raise ctx.error(_where(raw, key) or where, f"{section}.{key}", f"expected a positive int, got {value}")
+
+
+def _moved_to_build(ctx: _Context, train: Mapping[str, Any], build: Any, where: str) -> YamlMap:
+    """The ``build`` section, with the keys a recipe still spells under ``train`` moved into it
+    (one note each; a saved run's defaults, written before ``build`` existed, move silently)."""
+    if build is not None and not isinstance(build, Mapping):
+        raise ctx.error(where, "build", f"expected a mapping. Received: {brief(build)}")
+    moved = YamlMap(build or {})
+    moved.where = dict(getattr(build, "where", {}))
+    defaults = BuildConfig()
+    for key in MOVED_TO_BUILD:
+        if key not in train:
+            continue
+        if key in moved:
+            raise ctx.error(
+                _where(train, key) or where, f"train.{key}", f"also set as build.{key}; keep build.{key} only"
+            )
+        if train[key] not in (None, [], getattr(defaults, key)):
+            warnings.warn(
+                f"{_where(train, key) or where or ctx.prefix}: train.{key} is now build.{key}; move it "
+                f"(and raise the recipe's version)",
+                RecipeDeprecationWarning,
+                stacklevel=2,
+            )
+        moved[key] = train[key] if train[key] is not None else getattr(defaults, key)
+        moved.where[key] = _where(train, key)
+    return moved
+
+
+def _build(ctx: _Context, raw: Mapping[str, Any], where: str) -> BuildConfig:
+    params = _check_section(ctx, "build", raw, BuildConfig, "build", where)
+    _positive(ctx, raw, where, "build", "calibration_batches", params["calibration_batches"])
+    return BuildConfig(**params)
+
+
+def _stages(ctx: _Context, raw: Mapping[str, Any], where: str) -> list[Stage]:
+    """``train.stages`` as ``Stage`` objects, with the ``train.epochs`` shorthand folded in."""
+    stages_where = _where(raw, "stages") or where
+    items = raw.get("stages", [{"epochs": 1}])
+    if not isinstance(items, list):
+        raise ctx.error(
+            stages_where, "train.stages", f"expected a list of stages, e.g. [{{epochs: 1}}]. Received: {brief(items)}"
+        )
+    if not items:
+        raise ctx.error(stages_where, "train.stages", "expected at least one stage, e.g. [{epochs: 1}]")
+    stages = []
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise ctx.error(
+                stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {brief(item)}"
+            )
+        stage = Stage(**_check_section(ctx, f"train.stages[{i}]", item, Stage, "a stage", stages_where))
+        if stage.epochs < 0:
+            raise ctx.error(stages_where, f"train.stages[{i}].epochs", f"expected 0 or more, got {stage.epochs}")
+        stages.append(stage)
+    epochs = raw.get("epochs")
+    if epochs is not None:  # the shorthand of a one-stage recipe (a saved recipe of version 1 holds null)
+        if len(stages) != 1:
+            raise ctx.error(
+                _where(raw, "epochs") or where,
+                "train.epochs",
+                f"this recipe trains in {len(stages)} stages; set the epochs of one "
+                f"with train.stages.N.epochs (N from 0 to {len(stages) - 1})",
+            )
+        try:
+            stages[0].epochs = check_value(epochs, int)
+        except TypeError as exc:
+            raise ctx.error(_where(raw, "epochs") or where, "train.epochs", f"{exc}, got {brief(epochs)}") from None
+    return stages
+
+
+def _train(
+    ctx: _Context, raw: Mapping[str, Any], where: str, registry: Registry
+) -> tuple[TrainConfig, list[Component]]:
+    values = YamlMap({k: v for k, v in raw.items() if k not in ("stages", "epochs", *MOVED_TO_BUILD)})
+    values.where = dict(getattr(raw, "where", {}))
+    for key in ("loss", "metrics"):  # null is how version 1 spelled auto
+        if key in values and values[key] is None:
+            values[key] = AUTO
+    params = _check_section(ctx, "train", values, TrainConfig, "train", where)
     optimizer = params["optimizer"]
     if not isinstance(optimizer.get("use"), str):
         raise ctx.error(
@@ -389,51 +486,17 @@ def _train(ctx: _Context, raw: Any, where: str, registry: Registry) -> tuple[Tra
             "train.optimizer",
             f"expected {{use: NAME, ...}} naming a Keras optimizer. Received: {brief(optimizer)}",
         )
-    stages_where = _where(raw, "stages") or where
-    if not params["stages"]:
-        raise ctx.error(stages_where, "train.stages", "expected at least one stage, e.g. [{epochs: 1}]")
-    if params["epochs"] is not None:
-        if len(params["stages"]) != 1:
-            raise ctx.error(
-                _where(raw, "epochs") or where,
-                "train.epochs",
-                f"this recipe trains in {len(params['stages'])} stages; set the epochs of one "
-                f"with train.stages.N.epochs (N from 0 to {len(params['stages']) - 1})",
-            )
-        params["stages"] = [{**params["stages"][0], "epochs": params["epochs"]}]
-        params["epochs"] = None
-    stages = []
-    for i, stage in enumerate(params["stages"]):
-        if not isinstance(stage, Mapping):
-            raise ctx.error(
-                stages_where, f"train.stages[{i}]", f"expected a mapping like {{epochs: 2}}. Received: {brief(stage)}"
-            )
-        stage = _check_section(ctx, f"train.stages[{i}]", stage, Stage, "a stage", stages_where)
-        if stage["epochs"] < 0:
-            raise ctx.error(stages_where, f"train.stages[{i}].epochs", f"expected 0 or more, got {stage['epochs']}")
-        stages.append(stage)
-    params["stages"] = stages
+    params["stages"] = stages = _stages(ctx, raw, where)
     callbacks_where = _where(raw, "callbacks") or where
     callbacks = [  # from the items as read (checked a list above), which keep their lines
         _use(ctx, item, "callback", f"train.callbacks[{i}]", callbacks_where, registry)
         for i, item in enumerate(raw.get("callbacks") or [])
     ]
     params["callbacks"] = [{"use": c.use, **c.params} for c in callbacks]
-    if params["batch_size"] < 1:
+    _positive(ctx, raw, where, "train", "batch_size", params["batch_size"])
+    if params["distribute"] and any(stage.cache_features for stage in stages):
         raise ctx.error(
-            _where(raw, "batch_size") or where,
-            "train.batch_size",
-            f"expected a positive int, got {params['batch_size']}",
-        )
-    if params["calibration_batches"] < 1:
-        raise ctx.error(
-            _where(raw, "calibration_batches") or where,
-            "train.calibration_batches",
-            f"expected a positive int, got {params['calibration_batches']}",
-        )
-    if params["distribute"] and any(stage.get("cache_features") for stage in stages):
-        raise ctx.error(
-            stages_where,
+            _where(raw, "stages") or where,
             "train.stages",
             "cache_features trains on one machine's cached features; drop train.distribute for this recipe",
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,10 +15,11 @@ from typing import Any
 import click
 import yaml
 
-from ._version import __version__
-from .console import quiet_native_logs
-from .errors import ZooError
-from .registry import KINDS, Entry, Registry, filter_entries, load_plugins
+from zoo._version import __version__
+from zoo.catalog.registry import DEBUG_ENV, KINDS, Entry, Registry, filter_entries, load_plugins
+from zoo.console import quiet_native_logs
+from zoo.errors import RecipeDeprecationWarning, ZooError
+from zoo.runs import layout
 
 PLURAL = {f"{kind}s": kind for kind in KINDS}
 
@@ -28,7 +31,7 @@ def _registry(ctx: click.Context) -> Registry:
 
 def pass_registry(f: Callable[..., Any]) -> Callable[..., Any]:
     """Decorate a plugin's click command to receive the running ``zoo``'s registry (with its
-    ``--plugin`` files and ``--strict``) as its first argument, for ``zoo.runs.load_run``."""
+    ``--plugin`` files and ``--strict``) as its first argument, for ``zoo.runs.saved.load_run``."""
 
     @functools.wraps(f)
     def with_registry(*args: Any, **kwargs: Any) -> Any:
@@ -141,7 +144,7 @@ def _annotation_text(annotation: Any) -> str:
 
 
 def _yaml_inline(value: Any) -> str:
-    from .plan import plain
+    from zoo.recipes.plan import plain
 
     return yaml.safe_dump(plain(value), default_flow_style=True).strip().removesuffix("...").strip()
 
@@ -149,7 +152,7 @@ def _yaml_inline(value: Any) -> str:
 def _show_component(entry: Entry) -> dict[str, Any]:
     import inspect
 
-    from .params import docstring_args, injected_parameters, recipe_parameters
+    from zoo.catalog.params import docstring_args, injected_parameters, recipe_parameters
 
     target = entry.load()
     doc = inspect.getdoc(target) or ""
@@ -179,9 +182,9 @@ def _show_component(entry: Entry) -> dict[str, Any]:
 def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """Show a model, dataset, embedding or recipe: its docs and every parameter, or for a recipe,
     the fully resolved YAML."""
-    from .errors import UnknownNameError, did_you_mean
-    from .plan import dump_recipe, plain
-    from .recipes import resolve
+    from zoo.errors import UnknownNameError, did_you_mean
+    from zoo.recipes.plan import dump_recipe, plain
+    from zoo.recipes.resolve import resolve
 
     registry = _registry(ctx)
     found = []
@@ -248,8 +251,9 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     """List the loaded plugins: where each came from, its hooks, and its load error if any."""
     registry = _registry(ctx)
     found = sorted(registry.plugins.values(), key=lambda p: (["builtin", "entrypoint", "file"].index(p.source), p.name))
+    collisions = registry.collisions()
     if as_json:
-        click.echo(json.dumps([vars(p) for p in found], indent=2))
+        click.echo(json.dumps({"plugins": [vars(p) for p in found], "collisions": collisions}, indent=2))
         return
     rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "IMPORT", "HOOKS")]
     rows += [
@@ -264,6 +268,8 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         for p in found
     ]
     click.echo(_table(rows))
+    for line in collisions:
+        click.echo(f"collision: {line}; name it as plugin:name")
 
 
 # -- new -------------------------------------------------------------------------------------------
@@ -277,11 +283,12 @@ def new() -> None:
 @new.command("plugin")
 @click.argument("name")
 @click.option("--out", type=click.Path(file_okay=False), help="Where to write it (default ./zoo-NAME).")
-def new_plugin_command(name: str, out: str | None) -> None:
+@click.pass_context
+def new_plugin_command(ctx: click.Context, name: str, out: str | None) -> None:
     """Write a plugin package NAME that installs, lists, builds, trains and passes the test kit."""
-    from .scaffold import new_plugin
+    from zoo.surfaces.scaffold import new_plugin
 
-    root = new_plugin(name, out)
+    root = new_plugin(name, out, taken=_registry(ctx).plugins)
     click.echo(f"wrote {root}/ (package zoo-{name}); next: cd {root} && pip install -e '.[test]' && pytest")
 
 
@@ -316,13 +323,13 @@ def _recipe_options(f: Any) -> Any:
 
 
 def _plan(ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...]) -> Any:
-    from .recipes import resolve
+    from zoo.recipes.resolve import resolve
 
     return resolve(name, _registry(ctx), config_files=config_files, overrides=overrides)
 
 
 def _dry_run(plan: Any) -> None:
-    from .plan import dump_recipe
+    from zoo.recipes.plan import dump_recipe
 
     click.echo(dump_recipe(plan.to_recipe()).rstrip())
     click.echo(f"dry run: recipe {plan.name!r} is valid; nothing was loaded or built")
@@ -344,13 +351,13 @@ def build(
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
         return _dry_run(plan)
-    from .compose import build_plan
-    from .provenance import count_params, save_built
-    from .runs import check_out_free, default_run_dir
+    from zoo.fit.provenance import count_params, save_built
+    from zoo.fit.stages import prepare
+    from zoo.runs.run import check_out_free, default_run_dir
 
     out_dir = Path(out) if out else default_run_dir(plan.name)
     check_out_free(out_dir, force)
-    built = build_plan(plan)
+    built = prepare(plan)
     built.model.summary(print_fn=lambda line, **_: click.echo(line))
     params = count_params(built.model)
     run = save_built(built, out_dir, force, status="built")
@@ -384,23 +391,22 @@ def train(
     plan = _plan(ctx, name, config_files, overrides)
     if dry_run:
         return _dry_run(plan)
-    from .training import train_plan
+    from zoo.fit.training import train_plan
 
     run = train_plan(plan, out=out, force=force, verbose="auto" if verbosity is None else verbosity)
     if run is None:  # a multi-worker job's worker that is not the chief
         click.echo("done; the chief saved the run")
         return
-    for split, scores in run.read_json("metrics.json").items():
+    for split, scores in run.read_json(layout.METRICS).items():
         click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
     click.echo(f"saved {run.path}")
 
 
 # -- saved runs -------------------------------------------------------------------------------
 
-CHECKPOINTS = {"final": "model.keras", "best": "checkpoints/best.keras"}
 _checkpoint_option = click.option(
     "--checkpoint",
-    type=click.Choice(list(CHECKPOINTS)),
+    type=click.Choice(list(layout.CHECKPOINTS)),
     default="final",
     show_default=True,
     help="The run's final model, or its best checkpoint by train.monitor (for a run that did not finish).",
@@ -415,10 +421,12 @@ _checkpoint_option = click.option(
 @pass_registry
 def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json: bool, checkpoint: str) -> None:
     """Evaluate a saved run on its recipe's data."""
-    from .runs import load_run
-    from .training import evaluate_run
+    from zoo.fit.training import evaluate_run
+    from zoo.runs.saved import load_run
 
-    results = evaluate_run(load_run(run_dir, registry, CHECKPOINTS[checkpoint]), splits or ("validation", "test"))
+    results = evaluate_run(
+        load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint]), splits or ("validation", "test")
+    )
     if not results:
         raise ZooError(f"the dataset has none of the splits {', '.join(splits or ('validation', 'test'))}")
     if as_json:
@@ -435,7 +443,7 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
             import numpy as np
 
             return np.load(path, allow_pickle=False)
-        from .yamlfile import load_yaml
+        from zoo.recipes.yamlfile import load_yaml
 
         return load_yaml(path)  # JSON is YAML
     if not values:
@@ -467,18 +475,34 @@ def _read_inputs(values: tuple[str, ...], input_file: str | None) -> Any:
 def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_file: str | None, checkpoint: str) -> None:
     """Predict with a saved run. Inputs are in the dataset's own terms (for ratings: [user_id, item_id]
     pairs, for text: the text); one JSON line per input."""
-    from .runs import load_run
+    from zoo.runs.saved import load_run
 
     raw = _read_inputs(values, input_file)
-    predictions = load_run(run_dir, registry, CHECKPOINTS[checkpoint]).predict(raw)
+    predictions = load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint]).predict(raw)
     inputs = raw if isinstance(raw, list) else [None] * len(predictions)
     for given, prediction in zip(inputs, predictions):
         click.echo(json.dumps({"input": given, "prediction": prediction}))
 
 
+def _one_line_deprecations() -> None:
+    """A recipe in an old spelling gets one line on stderr, not Python's two-line warning."""
+    show = warnings.showwarning
+
+    def showwarning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, RecipeDeprecationWarning):
+            click.echo(f"zoo: deprecated: {message}", err=True)
+        else:
+            show(message, category, *args, **kwargs)
+
+    warnings.showwarning = showwarning
+
+
 def main() -> None:
-    if "--debug" not in sys.argv[1:]:  # --debug shows everything, TensorFlow's native logs included
+    if "--debug" in sys.argv[1:]:  # --debug shows everything: TensorFlow's native logs, plugin tracebacks
+        os.environ[DEBUG_ENV] = "1"
+    else:
         quiet_native_logs()
+    _one_line_deprecations()
     cli(prog_name="zoo")
 
 

@@ -53,10 +53,10 @@ def register_models(register: Register) -> None:
 
     A builder is ``builder(spec, embedding=None, *, **params) -> keras.Model``:
 
-    - ``spec`` is the dataset's spec (a :class:`zoo.specs.DatasetSpec` subclass, annotated so the
+    - ``spec`` is the dataset's spec (a :class:`zoo.catalog.specs.DatasetSpec` subclass, annotated so the
       zoo can tell a mismatched dataset apart before building);
     - ``embedding`` (optional; leave the parameter out if the model takes none) is a
-      :class:`zoo.specs.EmbeddingMatrix` from the recipe's embedding provider, or ``None``;
+      :class:`zoo.catalog.specs.EmbeddingMatrix` from the recipe's embedding provider, or ``None``;
     - the keyword-only ``params`` are the recipe's ``model:`` section.
 
     It returns an *uncompiled* functional model with stable layer names (recipes freeze and
@@ -66,7 +66,7 @@ def register_models(register: Register) -> None:
     ``tiny`` gives parameters that make the model small enough for the zoo's registry-driven
     build/save/load test, which every registered builder gets.
 
-    ``weights`` names published weight files a recipe may start from (``train.initial_weights:
+    ``weights`` names published weight files a recipe may start from (``build.initial_weights:
     imagenet``): ``{"imagenet": {"url": ..., "file_hash": ..., "file": ...}}``, fetched with
     ``keras.utils.get_file`` (so the Keras cache is searched first) and loaded by layer name.
     """
@@ -76,9 +76,9 @@ def register_models(register: Register) -> None:
 def register_datasets(register: Register) -> None:
     """Register dataset adapters.
 
-    An adapter is ``adapter(*, **params) -> zoo.specs.Dataset``; its keyword-only parameters are
+    An adapter is ``adapter(*, **params) -> zoo.catalog.specs.Dataset``; its keyword-only parameters are
     the recipe's ``dataset:`` section. It reads an explicit ``path`` when given, else the zoo's
-    data home (:func:`zoo.specs.data_home`), and raises :class:`zoo.ZooError` naming the files
+    data home (:func:`zoo.catalog.specs.data_home`), and raises :class:`zoo.ZooError` naming the files
     to put where when the data is missing. It never builds layers. Synthetic data must say so
     in its name and in ``spec.synthetic``.
     """
@@ -88,9 +88,9 @@ def register_datasets(register: Register) -> None:
 def register_embeddings(register: Register) -> None:
     """Register embedding providers.
 
-    A provider is ``provider(dataset, *, **params) -> zoo.specs.Vectors``: word vectors, which the
+    A provider is ``provider(dataset, *, **params) -> zoo.catalog.specs.Vectors``: word vectors, which the
     zoo aligns to ``dataset.spec.vocabulary`` (``Vectors.matrix``) before passing the resulting
-    :class:`zoo.specs.EmbeddingMatrix` to the model builder. ``dataset`` is there for providers
+    :class:`zoo.catalog.specs.EmbeddingMatrix` to the model builder. ``dataset`` is there for providers
     that train on the dataset's own text. A provider that computes one row per vocabulary id from
     the dataset itself (such as ``nb-ratios``) returns that ``EmbeddingMatrix`` directly.
     """

@@ -1,0 +1,207 @@
+"""The life of a training run: its folder (refused if taken), the stages fitted into it
+(``zoo.fit.stages``), Ctrl-C and SIGTERM, a diverged or lost-worker run marked ``failed``, the
+final evaluation, and the saved model, metrics and curves."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from zoo.assembly.compose import load_dataset
+from zoo.catalog.specs import Dataset
+from zoo.console import note
+from zoo.errors import RecipeError, ZooError
+from zoo.fit.callbacks import recipe_callbacks
+from zoo.fit.distribution import cluster, lost_peer, scratch_unless_chief
+from zoo.fit.provenance import save_built
+from zoo.fit.stages import Fitter, compile_model, fill_task_defaults, prepare
+from zoo.recipes.plan import Plan
+from zoo.runs import layout
+from zoo.runs.files import atomic_path
+from zoo.runs.run import Run, check_out_free, default_run_dir
+from zoo.runs.saved import SavedRun
+
+if TYPE_CHECKING:
+    import keras
+
+
+class TrainingFailed(ZooError):
+    """The loss became NaN or infinite: the run is marked ``failed``, never ``complete``."""
+
+
+class CtrlC:
+    """While training, a Ctrl-C that arrives while a file of the run is being written (the best
+    checkpoint, the history) is held until the write is done, then raised: raised inside the
+    write, it could be swallowed by the code doing it and training would go on. Anywhere else it
+    interrupts at once, as usual; a second one while held interrupts at once too. No per-batch
+    hook is added, so training runs as fast as without it.
+
+    SIGTERM (``kill``, a cluster scheduler stopping a job) is a Ctrl-C too: the run keeps its
+    history and best checkpoint. TensorFlow's multi-worker runtime otherwise swallows it."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.holding = 0
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():  # signals only reach the main thread
+            self.previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.holding and not self.requested:
+            self.requested = True
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold a Ctrl-C until the block is done, then raise it."""
+        self.holding += 1
+        try:
+            yield
+        finally:
+            self.holding -= 1
+        if not self.holding and self.requested:
+            self.requested = False
+            raise KeyboardInterrupt
+
+
+class Interrupted(ZooError):
+    """Ctrl-C during training: the run directory is left readable with its best checkpoint."""
+
+    exit_code = 130
+
+
+def evaluate(
+    model: keras.Model, dataset: Dataset, batch_size: int, splits: tuple[str, ...] = ("validation", "test")
+) -> dict[str, dict[str, float]]:
+    results = {}
+    for name in splits:
+        split = dataset.splits.get(name)
+        if split is not None:
+            scores = model.evaluate(**split.fit_arguments(batch_size), return_dict=True, verbose=0)
+            results[name] = {k: float(v) for k, v in scores.items()}
+    return results
+
+
+def train_plan(
+    plan: Plan, out: str | os.PathLike[str] | None = None, force: bool = False, verbose: Any = "auto"
+) -> Run | None:
+    """Build, fit every stage, evaluate and save; Ctrl-C keeps the best checkpoint.
+
+    ``verbose`` is Keras's (0, 1, 2 or "auto": a progress bar on a terminal, one line per epoch
+    otherwise); with 0 the zoo prints nothing of its own either. Returns the run, or ``None`` on a
+    multi-worker job's worker that is not the chief: it trains in step with the others and writes
+    nothing (``zoo.fit.distribution``).
+    """
+    if not any(stage.epochs for stage in plan.train.stages):
+        raise RecipeError(
+            "train.stages: every stage has 0 epochs, so nothing would be trained; give a stage "
+            "epochs (--set train.epochs=N), or use `zoo build` for an untrained model"
+        )
+    with scratch_unless_chief(plan.train.distribute) as scratch:
+        if scratch is not None:
+            if verbose != 0:
+                note(f"{cluster().label}: training {plan.name!r}; the chief writes the run, this worker nothing")
+            _train_into(plan, scratch, False, verbose, chief=False)
+            return None
+    out = out if out is not None else default_run_dir(plan.name)
+    check_out_free(out, force)
+    return _train_into(plan, out, force, verbose)
+
+
+def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: Any, chief: bool = True) -> Run:
+    """Train into ``out``; a worker that is not the chief trains into a scratch folder it removes,
+    so its messages speak of the chief's run instead."""
+    built = prepare(plan)
+    recipe_callbacks(plan, built.dataset.spec)  # a callback's bad setting is refused before the run is written
+    run = save_built(built, out, force, status="training")
+    where = str(run.path) if chief else "the chief's run"
+    if verbose != 0 and chief:
+        note(f"training {plan.name!r} into {run.path}")
+        if built.initial_weights is not None:
+            note(f"initial weights: {built.initial_weights.summary()}")
+    start = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    try:
+        with CtrlC() as ctrl_c:
+            rows = Fitter(built, run, ctrl_c.held, verbose).fit()
+    except KeyboardInterrupt:
+        rows = run.read_history()
+        run.plot_history(rows)
+        best = run.path / layout.BEST
+        if best.exists():
+            with atomic_path(run.path / layout.MODEL) as tmp:  # like every other file of a run
+                shutil.copyfile(best, tmp)
+        run.update_meta(status="interrupted", epochs=len(rows))
+        raise Interrupted(
+            f"interrupted after {len(rows)} epoch(s); {where} holds the history and "
+            f"{'the best checkpoint (also saved as model.keras)' if best.exists() else 'no checkpoint yet'}"
+        ) from None
+    except Exception as exc:
+        lost = lost_peer(plan.train.distribute, exc)
+        if lost is None:
+            raise
+        rows = run.read_history()
+        run.update_meta(status="failed", epochs=len(rows))
+        if not chief:
+            raise TrainingFailed(
+                f"{lost}; this worker wrote nothing (the chief writes the run); start every worker again"
+            ) from None
+        raise TrainingFailed(
+            f"{lost}; {run.path} is marked failed after {len(rows)} epoch(s); start every worker again"
+        ) from None
+    fit_s = time.perf_counter() - start
+    diverged = next((row for row in rows if not math.isfinite(row.get("loss", 0.0))), None)
+    if diverged is not None:  # TerminateOnNaN stopped it: nothing after this epoch is worth saving as done
+        run.plot_history(rows)
+        run.update_meta(status="failed", epochs=len(rows))
+        raise TrainingFailed(
+            f"the loss became {diverged['loss']} at epoch {int(diverged['epoch']) + 1} "
+            f"(stage {int(diverged['stage'])}), "
+            f"so training stopped; {where} is marked failed. Lower the learning rate, or check the data for "
+            f"extreme values"
+        )
+    metrics = evaluate(built.model, built.dataset, plan.train.batch_size)
+    run.save_model(built.model)
+    run.write_json(layout.METRICS, metrics)
+    run.plot_history(rows)
+    meta = run.read_json(layout.META)
+    run.update_meta(
+        status="complete",
+        epochs=len(rows),
+        timings={**meta["timings"], "fit_s": round(fit_s, 3), "epoch_s": round(fit_s / max(len(rows), 1), 3)},
+    )
+    return run
+
+
+def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Reload the recipe's dataset and evaluate the saved model; warns if the data changed."""
+    plan, model = saved.plan, saved.model
+    dataset = load_dataset(plan)
+    checksum = saved.run.read_json(layout.META).get("dataset", {}).get("checksum")
+    if checksum and checksum != dataset.checksum:
+        print(
+            f"zoo: warning: the data differs from the data this run was built on "
+            f"(checksum {dataset.checksum[:12]} != {checksum[:12]})",
+            file=sys.stderr,
+        )
+    fill_task_defaults(plan.train, dataset.spec.task)
+    compile_model(model, plan.train)
+    return evaluate(model, dataset, plan.train.batch_size, splits)

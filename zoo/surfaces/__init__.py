@@ -1,0 +1,1 @@
+"""What people touch: the ``zoo`` command (``cli``) and the plugin scaffold (``scaffold``)."""
