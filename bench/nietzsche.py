@@ -1,8 +1,9 @@
 """Nietzsche: `nietzsche-char-lstm` through the zoo against the Keras text-generation example written
 by hand, each for the same wall-clock training budget.
 
-Both train on the first 90% of the lowercased text and are scored on the last 10%, which neither
-saw: the held-out loss is the mean negative log-likelihood, in nats, of each held-out window's
+Both train on the first 90% of the lowercased text and are scored on its last 5%, which neither saw
+and which chose nothing: the zoo's early stopping (and the same-model arm's validation) look at the
+5% before it. The held-out loss is the mean negative log-likelihood, in nats, of each held-out window's
 next character given its 40 characters (the zoo's model predicts every position; only its last
 is scored, so both answer the same question). Printed per arm: windows and predicted characters
 per second of training, held-out loss, peak memory (ru_maxrss), the time to write 200
@@ -31,6 +32,13 @@ import numpy as np
 
 PRIME = "ethics is a basic foundation of all that "
 SEQ_LEN, STEP = 40, 3
+VALIDATION, TEST = 0.05, 0.05  # the recipe's: train | validation | test, each a whole stretch of the text
+
+
+def cuts(ids: np.ndarray) -> tuple[int, int]:
+    """Where validation and test start, as the recipe's dataset cuts the text."""
+    test = len(ids) - int(len(ids) * TEST)
+    return test - int(len(ids) * VALIDATION), test
 
 
 def peak_mb(children: bool = False) -> float:
@@ -83,7 +91,7 @@ def zoo_arm(data: str, minutes: float, overrides: list[str]) -> dict:
     meta = run.run.read_json("meta.json")
     spec, model = run.spec, run.model
     ids = spec.encode(Path(data).read_text(encoding="utf-8"))
-    x, y = held_out_windows(ids[len(ids) - int(len(ids) * 0.1) :])  # the same held-out windows as the other arm
+    x, y = held_out_windows(ids[cuts(ids)[1] :])  # the same held-out windows as the other arms
     predicted = model.predict(x, batch_size=256, verbose=0)
     last = predicted[:, -1, :] if predicted.ndim == 3 else predicted
     import keras
@@ -99,7 +107,7 @@ def zoo_arm(data: str, minutes: float, overrides: list[str]) -> dict:
         "windows_per_s": windows / meta["timings"]["fit_s"],
         "targets_per_s": windows * (SEQ_LEN if run.spec.targets == "every" else 1) / meta["timings"]["fit_s"],
         "held_out_nats": nats(last, y),
-        "held_out_nats_recipe_metric": run.run.read_json("metrics.json")["validation"]["loss"],
+        "held_out_nats_recipe_metric": run.run.read_json("metrics.json")["test"]["loss"],
         "peak_mb": peak,
         "write_200_s": time.perf_counter() - start,
         "sample": PRIME + sample,
@@ -113,7 +121,7 @@ def keras_example_arm(data: str, minutes: float) -> dict:
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
     ids = np.array([index[c] for c in text], dtype=np.int32)
-    cut = len(ids) - int(len(ids) * 0.1)
+    cut, test = cuts(ids)
     starts = range(0, cut - SEQ_LEN, STEP)
     x = np.zeros((len(starts), SEQ_LEN, len(chars)), dtype=bool)  # the example's one-hot windows
     y = np.zeros((len(starts), len(chars)), dtype=bool)
@@ -133,7 +141,7 @@ def keras_example_arm(data: str, minutes: float) -> dict:
     history = model.fit(x, y, batch_size=128, epochs=1000, callbacks=[time_limit(minutes)], verbose=0)
     fit_s = time.perf_counter() - start
     trained = int(model.optimizer.iterations.numpy()) * 128  # the last epoch is cut short: count steps
-    hx, hy = held_out_windows(ids[cut:])
+    hx, hy = held_out_windows(ids[test:])
     one_hot = np.zeros((len(hx), SEQ_LEN, len(chars)), dtype=bool)
     for i, window in enumerate(hx):
         one_hot[i, np.arange(SEQ_LEN), window] = True
@@ -168,14 +176,14 @@ def hand_same_model_arm(data: str, minutes: float) -> dict:
     text = Path(data).read_text(encoding="utf-8").lower()
     chars = sorted(set(text))
     ids = np.array([chars.index(c) for c in text], dtype=np.int32)
-    cut = len(ids) - int(len(ids) * 0.1)
+    cut, test = cuts(ids)
     view = np.lib.stride_tricks.sliding_window_view
 
     def windows(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = (len(part) - SEQ_LEN - 1) // 10 + 1
         return view(part[:-1], SEQ_LEN)[::10][:n], view(part[1:], SEQ_LEN)[::10][:n]
 
-    (x, y), held_out = windows(ids[:cut]), windows(ids[cut:])  # validated every epoch, as the zoo does
+    (x, y), held_out = windows(ids[:cut]), windows(ids[cut:test])  # validated every epoch, as the zoo does
     keras.utils.set_random_seed(0)
     inputs = keras.Input((None,), dtype="int32")
     h = keras.layers.Dropout(0.1)(keras.layers.Embedding(len(chars), 24)(inputs))

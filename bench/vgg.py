@@ -5,7 +5,10 @@
     python bench/vgg.py lesson --data DIR           # BN inserted into a trained VGG vs not, same further budget
     python bench/vgg.py memory --sizes 500 5000     # peak memory of a streamed image folder as it grows
 
-DIR is the dogs-vs-cats folder (train/ and validation/ of cats/ and dogs/).
+DIR is the dogs-vs-cats folder (train/ and validation/ of cats/ and dogs/). `head` and `lesson` run
+the recipe with its dense block (flatten -> fc1 -> fc2: `model.include_top=true`,
+`model.pooling=null`): the from-scratch recipe pools globally instead, and has no layer to cache or
+to insert after.
 """
 
 from __future__ import annotations
@@ -59,6 +62,10 @@ def throughput(args: argparse.Namespace) -> None:
     )
 
 
+#: The VGG dense block, whatever the recipe's top: the layers `head` caches below and `lesson` inserts after.
+DENSE_BLOCK = ["model.include_top=true", "model.pooling=null"]
+
+
 def _plan(recipe: str, overrides: list[str]) -> Any:
     import zoo
 
@@ -70,7 +77,7 @@ def head(args: argparse.Namespace) -> None:
     from zoo.fit.features import features, split_at
     from zoo.fit.stages import compile_model, prepare
 
-    plan = _plan(args.recipe, [f"dataset.path={args.data}", *args.set])
+    plan = _plan(args.recipe, [f"dataset.path={args.data}", *DENSE_BLOCK, *args.set])
     built = prepare(plan)
     train_split = built.dataset.splits["train"]
     base, head_model = split_at(built.model, args.layer)
@@ -111,7 +118,8 @@ def lesson(args: argparse.Namespace) -> None:
     from zoo.fit.stages import prepare
 
     data = [f"dataset.path={args.data}", f"dataset.image_size=[{args.size}, {args.size}]"]
-    plain = [*data, f"model.width={args.width}", "model.bn_conv=false", "model.bn_dense=false", "model.dropout=0.5"]
+    plain = [*data, *DENSE_BLOCK, f"model.width={args.width}", "model.bn_conv=false", "model.bn_dense=false"]
+    plain.append("model.dropout=0.5")
     with tempfile.TemporaryDirectory() as tmp:
         first = Path(tmp) / "plain"
         start = time.perf_counter()

@@ -15,8 +15,46 @@ extends: tiny-linear-points
 model: {use: tiny-linear, units: *e}
 """
 
+BUGGY_PLUGIN = """\
+from zoo import hookimpl
+
+
+def broken(*, size: int = 3):
+    \"\"\"A dataset whose code has a bug.
+
+    Args:
+        size: Samples.
+    \"\"\"
+    return {}["missing"]
+
+
+@hookimpl
+def register_datasets(register):
+    register("broken-data", broken)
+"""
+
 # (what was given, arguments, the files to write first, the start of the one line of stderr)
 CASES = [
+    (
+        "a dataset argument its adapter refuses",
+        ["build", "synthetic-cf-bias", "--set", "dataset.density=2"],
+        {},
+        "Error: dataset 'synthetic-ratings' (plugin 'cf'): density must be",
+    ),
+    (
+        "a bug inside a plugin's dataset adapter",
+        ["--plugin", "buggy.py", "build", "tiny-linear-points", "--set", "dataset={use: broken-data}"],
+        {"buggy.py": BUGGY_PLUGIN},
+        "Error: dataset 'broken-data' (plugin 'buggy') failed inside its code with KeyError: 'missing'; this is a "
+        "bug of the plugin's (a plugin file): report it to its authors (`zoo --debug ...` shows the traceback)",
+    ),
+    (
+        "build-time settings spelled in both sections",
+        ["build", "-c", "both.yaml", "--dry-run"],
+        {"both.yaml": "extends: tiny-linear-points\nbuild: {calibration_batches: 2}\ntrain: {calibration_batches: 3}"},
+        "Error: both.yaml:3: train.calibration_batches: also set as build.calibration_batches; keep "
+        "build.calibration_batches only",
+    ),
     (
         "a model larger than the machine's memory",
         ["build", "tiny-linear-points", "--set", "model.units=1000000000000"],

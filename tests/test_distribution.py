@@ -75,7 +75,7 @@ def free_ports(n: int) -> list[int]:
     return ports
 
 
-def start_workers(tmp_path: Path, *args: str) -> list[subprocess.Popen[str]]:
+def start_workers(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[subprocess.Popen[str]]:
     """Two `zoo train` workers on free localhost ports, each told a different --out, as a user
     pasting the documented example would (only the chief's is written)."""
     workers = [f"localhost:{port}" for port in free_ports(2)]
@@ -83,7 +83,7 @@ def start_workers(tmp_path: Path, *args: str) -> list[subprocess.Popen[str]]:
         subprocess.Popen(
             [ZOO, "train", *args, "--set", "train.distribute=multi-worker", "--out", f"r{index}"],
             cwd=tmp_path,
-            env={**os.environ, "TF_CONFIG": tf_config(workers, index)},
+            env={**os.environ, **(env or {}), "TF_CONFIG": tf_config(workers, index)},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -111,6 +111,19 @@ def last_error(stderr: str) -> str:
 
 
 @needs_tensorflow
+@pytest.mark.slow
+def test_keras_fit_fails_on_two_workers_without_the_repair(tmp_path):
+    """Keras 3's ``fit`` under MultiWorkerMirroredStrategy as released (keras-team/keras#20585):
+    without zoo/fit/distribution.py's repair both workers fail. The day a Keras release fixes it
+    this test fails: then drop the repair and raise the bound in requirements/core.txt."""
+    results = finish(start_workers(tmp_path, *TINY, env={"ZOO_KERAS_REPAIR": "0"}), timeout=120)
+    failure = "unsupported type (<class 'tensorflow.python.distribute.values.PerReplica'>)"
+    for code, _, err in results:
+        assert code != 0 and failure in err, err[-3000:]
+
+
+@needs_tensorflow
+@pytest.mark.slow
 def test_two_workers_train_one_run_that_agrees_with_one_process(tmp_path):
     (code0, out0, err0), (code1, out1, err1) = finish(start_workers(tmp_path, *TINY), timeout=120)
     assert code0 == 0, err0[-3000:]
@@ -131,10 +144,11 @@ def test_two_workers_train_one_run_that_agrees_with_one_process(tmp_path):
     together = json.loads((tmp_path / "r0" / "metrics.json").read_text())["validation"]["loss"]
     single = json.loads((tmp_path / "alone" / "metrics.json").read_text())["validation"]["loss"]
     # The same global batches, split across two workers: the same training up to float rounding.
-    assert together == pytest.approx(single, rel=0.02)
+    assert together == pytest.approx(single, rel=1e-4)
 
 
 @needs_tensorflow
+@pytest.mark.slow
 def test_stopping_one_worker_stops_both_with_one_line_each(tmp_path):
     workers = start_workers(tmp_path, "tiny-linear-points", "--set", "train.epochs=100000", "-q")
     history = tmp_path / "r0" / "history.csv"
@@ -152,6 +166,7 @@ def test_stopping_one_worker_stops_both_with_one_line_each(tmp_path):
 
 
 @needs_tensorflow
+@pytest.mark.slow
 def test_two_workers_train_on_a_streaming_dataset(tmp_path):
     """A tf.data split under MultiWorkerMirroredStrategy: Keras distributes the batched stream."""
     workers = start_workers(tmp_path, *TINY, "--set", "dataset.stream=true")

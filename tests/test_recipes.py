@@ -342,3 +342,50 @@ def test_check_value_accepts_what_yaml_can_say(value, hint, expected):
 def test_check_value_rejects(value, hint, message):
     with pytest.raises(TypeError, match=message):
         check_value(value, hint)
+
+
+def test_build_settings_spelled_under_train_still_read_with_one_note(registry, write_file):
+    from zoo.errors import RecipeDeprecationWarning
+
+    path = write_file("old.yaml", "extends: tiny-linear-points\ntrain: {calibration_batches: 3, batch_size: 8}\n")
+    with pytest.warns(RecipeDeprecationWarning, match=r"old.yaml:2: train.calibration_batches is now build."):
+        plan = resolve(None, registry, config_files=[path])
+    assert plan.build.calibration_batches == 3 and plan.train.batch_size == 8
+    assert "calibration_batches" not in plan.to_recipe()["train"]
+
+
+def test_a_saved_recipe_of_version_1_resolves_silently(registry, write_file):
+    """What runs wrote before the build section: nulls for auto, defaults under train."""
+    path = write_file(
+        "recipe.yaml",
+        """
+        name: old-run
+        dataset: {use: tiny-points}
+        model: {use: tiny-linear}
+        train: {loss: null, metrics: null, epochs: null, initial_weights: null, insert_batchnorm: [],
+                calibration_batches: 10, stages: [{epochs: 2}]}
+        """,
+    )
+    plan = resolve(None, registry, config_files=[path])  # the suite turns the deprecation warning into an error
+    assert (plan.train.loss, plan.train.metrics, plan.train.stages[0].epochs) == ("auto", "auto", 2)
+
+
+def test_zoo_show_leaves_nothing_null_that_a_run_fills(run_cli):
+    shown = run_cli("show", "tiny-linear-points").stdout
+    assert "loss: auto" in shown and "metrics: auto" in shown and "epochs: null" not in shown
+
+
+def test_the_cli_prints_a_deprecation_as_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "old.yaml").write_text("extends: synthetic-cf-bias\ntrain: {calibration_batches: 3}\n")
+    done = subprocess.run(
+        [sys.executable, "-c", "from zoo.surfaces.cli import main; main()", "build", "-c", "old.yaml", "--dry-run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr.startswith("zoo: deprecated: old.yaml:2: train.calibration_batches is now build.")
+    assert done.stderr.count("\n") == 1, done.stderr

@@ -59,3 +59,29 @@ def test_an_unknown_plugin_is_one_clear_line():
 
     with pytest.raises(ZooError, match="no plugin 'nope' is loaded"):
         plugin_checks("nope")
+
+
+def test_an_ambiguous_plugin_name_is_refused(monkeypatch):
+    """A second plugin named like an installed one loads as DIST.NAME: the bare name would check the
+    other plugin, so the kit refuses it."""
+    from zoo.catalog.registry import Plugin, load_plugins
+    from zoo.errors import ZooError
+
+    registry = load_plugins()
+    monkeypatch.setitem(registry.plugins, "zoo-cf.cf", Plugin("zoo-cf.cf", "entrypoint", "zoo_cf", "zoo-cf", "0.1"))
+    with pytest.raises(ZooError, match=r"two installed plugins are named 'cf': keras-zoo's and zoo-cf.cf"):
+        plugin_checks("cf")
+
+
+def test_an_expected_failure_is_a_strict_xfail(write_file):
+    from zoo.errors import ZooError
+    from zoo.testing import parametrize_plugin_checks
+
+    path = str(write_file("sloppy_plugin.py", SLOPPY))
+    mark = parametrize_plugin_checks("sloppy_plugin", (path,), {"sloppy-model:documented": "no docstring yet"})
+    params = {p.id: p for p in mark.args[1]}
+    (xfail,) = params["sloppy-model:documented"].marks
+    assert xfail.name == "xfail" and xfail.kwargs == {"strict": True, "reason": "no docstring yet"}
+    assert not params["sloppy-model:round-trip"].marks
+    with pytest.raises(ZooError, match="expected_failed_checks names no check: sloppy-model:typo"):
+        parametrize_plugin_checks("sloppy_plugin", (path,), {"sloppy-model:typo": "?"})

@@ -122,11 +122,15 @@ def corpus_dataset(
     step: int,
     validation: float,
     targets: str,
+    test: float = 0.0,
 ) -> Dataset:
     if seq_len < 1 or step < 1:
         raise ValueError(f"seq_len and step must be at least 1. Received: seq_len={seq_len}, step={step}")
-    if not 0 <= validation < 1:
-        raise ValueError(f"validation must be in [0, 1). Received: validation={validation}")
+    if not (0 <= validation < 1 and 0 <= test < 1 and validation + test < 1):
+        raise ValueError(
+            f"validation and test must be fractions in [0, 1) that add up to less than 1. "
+            f"Received: validation={validation}, test={test}"
+        )
     if targets not in ("every", "next"):
         raise ValueError(f"targets must be 'every' or 'next'. Received: targets={targets!r}")
     text = text.lower() if lowercase else text
@@ -134,8 +138,14 @@ def corpus_dataset(
     lookup = np.zeros(max(map(ord, chars)) + 1, dtype=np.int32)
     lookup[[ord(c) for c in chars]] = np.arange(len(chars), dtype=np.int32)
     ids = lookup[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
-    cut = len(ids) - int(len(ids) * validation)
-    parts = {"train": ids[:cut], "validation": ids[cut:]} if validation else {"train": ids}
+    # train | validation | test, each a whole stretch of the text: no window crosses into the next
+    test_cut = len(ids) - int(len(ids) * test)
+    validation_cut = test_cut - int(len(ids) * validation)
+    parts = {"train": ids[:validation_cut]}
+    if validation:
+        parts["validation"] = ids[validation_cut:test_cut]
+    if test:
+        parts["test"] = ids[test_cut:]
     for split, part in parts.items():
         if len(part) < seq_len + 1:
             raise ZooError(
@@ -163,6 +173,7 @@ def text_corpus(
     step: int = 3,
     validation: float = 0.1,
     targets: Targets = "every",
+    test: float = 0.0,
 ) -> Dataset:
     """Any UTF-8 text file, or a folder of .txt files, as windows of characters.
 
@@ -174,6 +185,8 @@ def text_corpus(
         validation: The last fraction of the text, held out whole for validation.
         targets: every (the window shifted by one: a target at every position) or next (only
             the character after the window).
+        test: The very last fraction of the text, held out whole as a test split that chooses
+            nothing (validation comes just before it).
     """
     source = Path(path).expanduser()
     return corpus_dataset(
@@ -186,6 +199,7 @@ def text_corpus(
         step=step,
         validation=validation,
         targets=targets,
+        test=test,
     )
 
 
@@ -197,6 +211,7 @@ def nietzsche(
     step: int = 3,
     validation: float = 0.1,
     targets: Targets = "every",
+    test: float = 0.0,
 ) -> Dataset:
     """The lesson's corpus (Nietzsche, 600,893 characters): ``path``, else the data home, else
     downloaded from the Keras datasets location and checked against its SHA-256.
@@ -208,6 +223,8 @@ def nietzsche(
         step: Characters between the starts of two windows (the lesson's 3).
         validation: The last fraction of the text, held out whole for validation.
         targets: every (a target at every position) or next (only the character after the window).
+        test: The very last fraction of the text, held out whole as a test split that chooses
+            nothing (validation comes just before it).
     """
     file = Path(path).expanduser() if path else data_home() / "nietzsche.txt"
     if not file.exists():
@@ -226,7 +243,13 @@ def nietzsche(
             ) from None
     # The lesson's corpus is a text corpus like any other, under its own name.
     dataset = text_corpus(
-        path=str(file), lowercase=lowercase, seq_len=seq_len, step=step, validation=validation, targets=targets
+        path=str(file),
+        lowercase=lowercase,
+        seq_len=seq_len,
+        step=step,
+        validation=validation,
+        targets=targets,
+        test=test,
     )
     dataset.spec.name = "nietzsche"
     return dataset

@@ -193,6 +193,8 @@ class Registry:
             elif isinstance(target, str):
                 if not _TARGET.match(target):
                     raise ValueError(f"{kind} {name!r}: target must be 'module:function'. Received: {target!r}")
+                if self.plugins[plugin].source == "file":  # found now, not when a recipe first builds it
+                    _check_importable(kind, name, target)
             elif not callable(target):
                 raise TypeError(f"{kind} {name!r}: target must be 'module:function' or a callable")
             if any(e.plugin == plugin for e in self._names[kind].get(name, [])):
@@ -280,6 +282,21 @@ class Registry:
                 impl.function(**{a: kwargs[a] for a in impl.argnames})
             except Exception as exc:
                 self._fail(plugin, exc, strict)
+
+
+def _check_importable(kind: str, name: str, target: str) -> None:
+    """A plugin file's ``module:function`` target must name a module Python can find (without
+    importing it); a file plugin usually means its own functions, passed as callables."""
+    module = target.partition(":")[0]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ValueError(
+            f"{kind} {name!r}: target {target!r} names no module Python can import; in a plugin file, "
+            f"pass the function itself (register({name!r}, my_function)) or install the module"
+        )
 
 
 def _import_module_plugin(

@@ -72,6 +72,9 @@ def cluster() -> Cluster:
 
 _strategies: dict[str, Any] = {}
 
+#: ``ZOO_KERAS_REPAIR=0`` trains without the repair below: to see whether a new Keras still needs it.
+REPAIR_ENV = "ZOO_KERAS_REPAIR"
+
 
 def strategy_scope(name: str | None) -> Callable[[], contextlib.AbstractContextManager[Any]]:
     """A factory of the strategy's scope (a null context without one). The strategy is made once
@@ -86,7 +89,8 @@ def strategy_scope(name: str | None) -> Callable[[], contextlib.AbstractContextM
         else:
             cluster()  # TF_CONFIG must name the cluster: without it TensorFlow trains alone, silently
             _strategies[name] = tf.distribute.MultiWorkerMirroredStrategy()
-            _let_keras_fit_on_multiple_workers()
+            if os.environ.get(REPAIR_ENV, "1") != "0":
+                _let_keras_fit_on_multiple_workers()
     return _strategies[name].scope  # type: ignore[no-any-return]
 
 
