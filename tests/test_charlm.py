@@ -30,17 +30,20 @@ def test_windows_and_their_targets_are_the_right_slices():
     assert len(following.x) == len(following.y) == 6
 
 
-def test_the_held_out_tail_shares_nothing_with_training(tmp_path):
+def test_the_held_out_tails_share_nothing_with_training(tmp_path):
     path = tmp_path / "t.txt"
-    path.write_text("abcdefghij" * 10, encoding="utf-8")  # 100 characters: the last 20 are held out
-    dataset = text_corpus(path=str(path), seq_len=5, step=1, validation=0.2)
-    train, held_out = dataset.splits["train"], dataset.splits["validation"]
-    assert train.y.max() <= 9 and len(train) == 80 - 5  # every target index stays below the cut
-    assert int(train.x[-1, -1]) == dataset.spec.chars.index("i") and int(train.y[-1, -1]) == dataset.spec.chars.index(
-        "j"
-    )
-    assert np.shares_memory(train.x, train.y) and not np.shares_memory(train.x, held_out.x)
-    assert len(held_out) == 20 - 5
+    # 100 different characters in increasing order, so each character's id is its position
+    path.write_text("".join(chr(0x100 + i) for i in range(100)), encoding="utf-8")
+    dataset = text_corpus(path=str(path), seq_len=5, step=1, validation=0.2, test=0.1)
+    train, validation, test = (dataset.splits[name] for name in ("train", "validation", "test"))
+    assert int(train.x.min()) == 0 and int(train.y.max()) == 69 and len(train) == 70 - 5  # positions 0..69
+    assert int(validation.x.min()) == 70 and int(validation.y.max()) == 89 and len(validation) == 20 - 5
+    assert int(test.x.min()) == 90 and int(test.y.max()) == 99 and len(test) == 10 - 5
+    assert np.shares_memory(train.x, train.y) and not np.shares_memory(train.x, validation.x)
+    without_test = text_corpus(path=str(path), seq_len=5, step=1, validation=0.2)
+    assert "test" not in without_test.splits and int(without_test.splits["validation"].x.min()) == 80
+    with pytest.raises(ValueError, match="add up to less than 1"):
+        text_corpus(path=str(path), validation=0.6, test=0.4)
 
 
 def test_the_vocabulary_round_trips_through_the_spec(tmp_path):

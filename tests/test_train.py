@@ -540,6 +540,20 @@ def test_a_stream_trains_in_stages_with_early_stopping(tmp_path):
     assert {row["stage"] for row in staged.read_history()} == {0.0, 1.0}
 
 
+def test_early_stopping_stops_each_stage(tmp_path):
+    """A learning rate of 0 leaves the validation loss where it is: with patience 1, each stage
+    stops after its second epoch, long before its 10."""
+    stopped = zoo.train(
+        "tiny-linear-points",
+        out=str(tmp_path / "stopped"),
+        verbose=0,
+        dataset={"stream": True},
+        train={"early_stopping": 1, "stages": [{"epochs": 10, "learning_rate": 0.0}] * 2},
+    )
+    assert [int(row["stage"]) for row in stopped.read_history()] == [0, 0, 1, 1]
+    assert stopped.read_json("meta.json")["epochs"] == 4
+
+
 @pytest.mark.skipif(
     os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
     reason="distribution strategies are TensorFlow's (tests/test_backends.py checks the refusal)",
