@@ -174,14 +174,18 @@ def test_a_provider_matrix_with_the_wrong_row_count_is_the_plugins_fault(tmp_pat
     from types import SimpleNamespace
 
     from zoo.assembly.compose import load_embedding
+    from zoo.catalog.registry import Entry
     from zoo.errors import PluginError
+    from zoo.recipes.plan import Component
 
     dataset = bigrams(tmp_path)
-    provider = SimpleNamespace(
-        use="short", params={}, load=lambda: lambda data: EmbeddingMatrix(np.zeros((3, 1), "float32"), hits=2, misses=0)
+    short = Entry(
+        "embedding", "short", lambda data: EmbeddingMatrix(np.zeros((3, 1), "float32"), hits=2, misses=0), "t"
     )
     plan = SimpleNamespace(
-        embedding=provider, dataset=SimpleNamespace(use="text-folder"), train=SimpleNamespace(seed=0)
+        embedding=Component("short", short, {}),
+        dataset=SimpleNamespace(use="text-folder"),
+        train=SimpleNamespace(seed=0),
     )
     with pytest.raises(PluginError, match="returned 3 rows for a vocabulary of 10; an EmbeddingMatrix needs one row"):
         load_embedding(plan, dataset)

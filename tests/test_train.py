@@ -326,6 +326,7 @@ def test_a_ctrl_c_during_a_write_is_held_until_the_write_is_done():
     assert finished == ["the write"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("after_epochs", [1, 2, 3])
 def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):
     """SIGINT, as the terminal sends it, at different moments of a run that saves a checkpoint

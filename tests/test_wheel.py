@@ -23,6 +23,9 @@ def _module_file_in(names: set[str], module: str) -> bool:
     return f"{path}.py" in names or f"{path}/__init__.py" in names
 
 
+pytestmark = pytest.mark.slow  # builds the wheel (about a minute)
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     """Build the wheel from a copy of the source tree (offline: no build isolation)."""
