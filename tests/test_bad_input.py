@@ -49,13 +49,6 @@ CASES = [
         "bug of the plugin's (a plugin file): report it to its authors (`zoo --debug ...` shows the traceback)",
     ),
     (
-        "build-time settings spelled in both sections",
-        ["build", "-c", "both.yaml", "--dry-run"],
-        {"both.yaml": "extends: tiny-linear-points\nbuild: {calibration_batches: 2}\ntrain: {calibration_batches: 3}"},
-        "Error: both.yaml:3: train.calibration_batches: also set as build.calibration_batches; keep "
-        "build.calibration_batches only",
-    ),
-    (
         "a model larger than the machine's memory",
         ["build", "tiny-linear-points", "--set", "model.units=1000000000000"],
         {},

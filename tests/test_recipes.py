@@ -352,6 +352,11 @@ def test_build_settings_spelled_under_train_still_read_with_one_note(registry, w
         plan = resolve(None, registry, config_files=[path])
     assert plan.build.calibration_batches == 3 and plan.train.batch_size == 8
     assert "calibration_batches" not in plan.to_recipe()["train"]
+    both = write_file(
+        "both.yaml", "extends: tiny-linear-points\nbuild: {calibration_batches: 2}\ntrain: {calibration_batches: 3}"
+    )
+    with pytest.warns(RecipeDeprecationWarning):  # a child's old spelling overrides what it inherits
+        assert resolve(None, registry, config_files=[both]).build.calibration_batches == 3
 
 
 def test_a_saved_recipe_of_version_1_resolves_silently(registry, write_file):

@@ -402,8 +402,9 @@ def _positive(ctx: _Context, raw: Mapping[str, Any], where: str, section: str, k
 
 
 def _moved_to_build(ctx: _Context, train: Mapping[str, Any], build: Any, where: str) -> YamlMap:
-    """The ``build`` section, with the keys a recipe still spells under ``train`` moved into it
-    (one note each; a saved run's defaults, written before ``build`` existed, move silently)."""
+    """The ``build`` section, with the keys a recipe still spells under ``train`` moved into it, over
+    what ``build`` holds (a child recipe in the old spelling overrides its parent's ``build``). One
+    note each; a saved run's defaults, written before ``build`` existed, move silently."""
     if build is not None and not isinstance(build, Mapping):
         raise ctx.error(where, "build", f"expected a mapping. Received: {brief(build)}")
     moved = YamlMap(build or {})
@@ -412,10 +413,6 @@ def _moved_to_build(ctx: _Context, train: Mapping[str, Any], build: Any, where: 
     for key in MOVED_TO_BUILD:
         if key not in train:
             continue
-        if key in moved:
-            raise ctx.error(
-                _where(train, key) or where, f"train.{key}", f"also set as build.{key}; keep build.{key} only"
-            )
         if train[key] not in (None, [], getattr(defaults, key)):
             warnings.warn(
                 f"{_where(train, key) or where or ctx.prefix}: train.{key} is now build.{key}; move it "

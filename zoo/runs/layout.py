@@ -1,13 +1,13 @@
 """The one place that names the files of a run directory::
 
-    RUN/model.keras             the model (loads with keras.saving.load_model(..., safe_mode=True))
-    RUN/recipe.yaml             the fully resolved recipe (`zoo build -c RUN/recipe.yaml` rebuilds it)
-    RUN/meta.json               versions, data checksums, seed, timings, status
-    RUN/spec.json               the dataset spec (ids, vocabulary, classes) for `zoo predict`
-    RUN/history.csv             one row per epoch (train)
-    RUN/metrics.json            final metrics per split (train)
-    RUN/learning_curves.png     loss and metrics per epoch, stages marked (train)
-    RUN/checkpoints/best.keras  the best model by train.monitor (train)
+RUN/model.keras             the model (loads with keras.saving.load_model(..., safe_mode=True))
+RUN/recipe.yaml             the fully resolved recipe (`zoo build -c RUN/recipe.yaml` rebuilds it)
+RUN/meta.json               versions, data checksums, seed, timings, status
+RUN/spec.json               the dataset spec (ids, vocabulary, classes) for `zoo predict`
+RUN/history.csv             one row per epoch (train)
+RUN/metrics.json            final metrics per split (train)
+RUN/learning_curves.png     loss and metrics per epoch, stages marked (train)
+RUN/checkpoints/best.keras  the best model by train.monitor (train)
 """
 
 from __future__ import annotations

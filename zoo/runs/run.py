@@ -199,5 +199,3 @@ def _root_cause(exc: BaseException) -> str:
         first += " (a Lambda over a function, or a layer of a plugin that is not loaded: safe mode runs no code "
         first += "a file names)"
     return first if len(first) <= 300 else first[:280] + "..."
-
-

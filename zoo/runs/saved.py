@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from zoo.recipes.plan import Plan
 
 
-
 @dataclass
 class SavedRun:
     """A run directory loaded back: its resolved recipe, dataset spec and model (in safe mode).
