@@ -12,7 +12,7 @@ import pytest
 import zoo
 from zoo.assembly import compose
 from zoo.errors import RecipeError, RunError
-from zoo.fit import callbacks as fit_callbacks
+from zoo.fit import stages as fit_stages
 from zoo.fit import training
 from zoo.fit.stages import prepare
 from zoo.runs.files import write_atomic
@@ -294,14 +294,14 @@ def test_the_best_checkpoint_follows_the_metrics_own_direction(tmp_path):
 def test_ctrl_c_keeps_the_best_checkpoint_and_a_readable_run(tmp_path, monkeypatch):
     import keras
 
-    real_callbacks = fit_callbacks.recipe_callbacks
+    real_callbacks = fit_stages.recipe_callbacks
 
     class InterruptAfterTwoEpochs(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    monkeypatch.setattr(fit_callbacks, "recipe_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
+    monkeypatch.setattr(fit_stages, "recipe_callbacks", lambda *a: [*real_callbacks(*a), InterruptAfterTwoEpochs()])
     with pytest.raises(training.Interrupted, match="interrupted after 2 epoch"):
         zoo.train(RECIPE, out=str(tmp_path / "stopped"), **small(train={"stages": [{"epochs": 5}]}))
     run = Run.open(tmp_path / "stopped")

@@ -20,6 +20,7 @@ from zoo.backend import import_keras, require_tensorflow
 from zoo.catalog.specs import Split
 from zoo.console import keras_verbose, note
 from zoo.errors import RecipeError, brief, did_you_mean
+from zoo.fit.callbacks import BestCheckpoint, Hold, RunLogger, recipe_callbacks
 from zoo.fit.distribution import strategy_scope
 from zoo.fit.features import features, split_at
 from zoo.recipes.plan import AUTO, Plan, Stage, TrainConfig
@@ -27,7 +28,6 @@ from zoo.recipes.plan import AUTO, Plan, Stage, TrainConfig
 if TYPE_CHECKING:
     import keras
 
-    from zoo.fit.callbacks import Hold
     from zoo.runs.run import Run
 
 #: The loss and metrics of a recipe that leaves them ``auto``, by the dataset's task.
@@ -189,8 +189,6 @@ class Fitter:
 
     def fit_stage(self, index: int, stage: Stage) -> None:
         """One stage's ``model.fit``, its epochs numbered after the earlier stages'."""
-        from zoo.fit.callbacks import BestCheckpoint, RunLogger, recipe_callbacks
-
         built, train = self.built, self.built.plan.train
         model, splits = (built.model, built.dataset.splits) if not stage.cache_features else self.head(stage)
         fit_split, validation = splits["train"], splits.get("validation")
