@@ -394,3 +394,13 @@ def test_the_cli_prints_a_deprecation_as_one_line(tmp_path):
     )
     assert done.stderr.startswith("zoo: deprecated: old.yaml:2: train.calibration_batches is now build.")
     assert done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_model_and_a_dataset_of_other_specs_are_refused_before_any_data(run_cli):
+    """The adapter's `-> Dataset[RatingsSpec]` and the builder's `spec: PointsSpec` disagree: the
+    dry run says so, before any data is read."""
+    result = run_cli("build", "tiny-linear-points", "--set", "dataset={use: synthetic-ratings}", "--dry-run", code=1)
+    assert result.stderr == (
+        "Error: --set dataset={use: synthetic-ratings}: dataset: model 'tiny-linear' needs a PointsSpec, but "
+        "dataset 'synthetic-ratings' gives a RatingsSpec; pick a matching dataset\n"
+    )

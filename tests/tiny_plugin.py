@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoo import hookimpl
-from zoo.catalog.specs import Dataset, DatasetSpec, Split, sha256_of
-from zoo.errors import ZooError
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, sha256_of
 
 if TYPE_CHECKING:
     import keras
@@ -48,7 +47,7 @@ def tiny_points(
     validation: float = 0.2,
     seed: int = 0,
     stream: bool = False,
-) -> Dataset:
+) -> Dataset[PointsSpec]:
     """SYNTHETIC points: y = x . w + 1 + noise, for a planted w.
 
     Args:

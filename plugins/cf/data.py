@@ -116,7 +116,7 @@ def synthetic_ratings(
     noise: float = 0.3,
     validation: float = 0.2,
     seed: int = 0,
-) -> Dataset:
+) -> Dataset[RatingsSpec]:
     """SYNTHETIC ratings from planted factors: mean + user bias + item bias + user . item + noise.
 
     The generator is the model ``cf-bias`` assumes, so a trained model should recover the planted

@@ -240,7 +240,7 @@ def movielens(
     folds: int = 5,
     fold: int = 0,
     seed: int = 0,
-) -> Dataset:
+) -> Dataset[RatingsSpec]:
     """MovieLens ratings from GroupLens: user and movie ids mapped to contiguous indices.
 
     Args:

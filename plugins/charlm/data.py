@@ -123,7 +123,7 @@ def corpus_dataset(
     validation: float,
     targets: str,
     test: float = 0.0,
-) -> Dataset:
+) -> Dataset[CharSpec]:
     if seq_len < 1 or step < 1:
         raise ValueError(f"seq_len and step must be at least 1. Received: seq_len={seq_len}, step={step}")
     if not (0 <= validation < 1 and 0 <= test < 1 and validation + test < 1):
@@ -174,7 +174,7 @@ def text_corpus(
     validation: float = 0.1,
     targets: Targets = "every",
     test: float = 0.0,
-) -> Dataset:
+) -> Dataset[CharSpec]:
     """Any UTF-8 text file, or a folder of .txt files, as windows of characters.
 
     Args:
@@ -212,7 +212,7 @@ def nietzsche(
     validation: float = 0.1,
     targets: Targets = "every",
     test: float = 0.0,
-) -> Dataset:
+) -> Dataset[CharSpec]:
     """The lesson's corpus (Nietzsche, 600,893 characters): ``path``, else the data home, else
     downloaded from the Keras datasets location and checked against its SHA-256.
 
@@ -264,7 +264,7 @@ def synthetic_text(
     validation: float = 0.1,
     targets: Targets = "every",
     seed: int = 0,
-) -> Dataset:
+) -> Dataset[CharSpec]:
     """SYNTHETIC text with learnable structure: invented words, each followed by one of two words
     the generator fixed for it, in sentences that start with a capital and end with a full stop.
 

@@ -192,7 +192,7 @@ def prepare(
     seed: int,
     source: str,
     ngrams: int | None = None,
-) -> Dataset:
+) -> Dataset[TextSpec]:
     """Truncate the vocabulary to ``vocab_size``, pad to ``maxlen``, hold out ``validation`` of train;
     with ``ngrams``, bags of n-gram ids instead of word sequences."""
     import keras
@@ -393,7 +393,7 @@ def text_folder(
     validation: float = 0.0,
     seed: int = 0,
     ngrams: int | None = None,
-) -> Dataset:
+) -> Dataset[TextSpec]:
     """Any labelled text corpus laid out as ``{train,test}/<class>/*.txt``, in a folder or a .tar.gz.
 
     Args:
@@ -503,7 +503,7 @@ def imdb(
     seed: int = 0,
     ngrams: int | None = None,
     trust_pickle: bool = False,
-) -> Dataset:
+) -> Dataset[TextSpec]:
     """IMDB movie reviews, positive or negative: 25,000 to train and 25,000 to test.
 
     Reads the Keras files (``imdb.npz`` + ``imdb_word_index.json``) when present, else the raw

@@ -138,7 +138,7 @@ def image_folder(
     validation: float = 0.2,
     seed: int = 0,
     crop_to_aspect_ratio: bool = False,
-) -> Dataset:
+) -> Dataset[ImageSpec]:
     """Images in one sub-folder per class: ``train/``, ``validation/`` and ``test/`` folders of
     class folders when there is a ``train/``, else the class folders themselves with a seeded
     ``validation`` fraction held out.
@@ -217,7 +217,7 @@ def dogs_vs_cats(
     validation: float = 0.2,
     seed: int = 0,
     crop_to_aspect_ratio: bool = False,
-) -> Dataset:
+) -> Dataset[ImageSpec]:
     """The Kaggle Dogs vs. Cats images (2013), in ``train/{cats,dogs}`` and ``validation/{cats,dogs}``:
     ``path``, else ``dogs-vs-cats/`` in the data home. Kaggle's terms need a sign-in to download
     them, so the zoo never does.
@@ -266,7 +266,9 @@ def _draw(shape: str, size: int, rng: np.random.Generator) -> np.ndarray:
     return image.astype("uint8")
 
 
-def synthetic_images(*, image_size: int = 32, per_class: int = 100, validation: int = 30, seed: int = 0) -> Dataset:
+def synthetic_images(
+    *, image_size: int = 32, per_class: int = 100, validation: int = 30, seed: int = 0
+) -> Dataset[ImageSpec]:
     """SYNTHETIC images: bars, a disc or a frame, of random colour, place and size, on noise (three
     learnable classes), written once as PNG files into the data home and read as an image folder.
 

@@ -13,7 +13,6 @@ Keras and TensorFlow are imported inside these functions only.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import math
 import re
 import time
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoo.assembly.batchnorm import insert_batchnorm
 from zoo.assembly.weights import WeightsReport, load_weights_by_name
 from zoo.backend import import_keras
-from zoo.catalog.params import injected_annotation
+from zoo.catalog.params import needed_spec
 from zoo.catalog.specs import Dataset, DatasetSpec, EmbeddingMatrix, Vectors
 from zoo.errors import PluginError, RecipeError
 from zoo.recipes.plan import Plan
@@ -96,15 +95,8 @@ def _allocation(exc: BaseException) -> str:
 
 def check_spec_type(plan: Plan, spec_class: type[DatasetSpec]) -> None:
     """The model's first parameter names the spec class it needs; refuse another dataset's spec."""
-    wanted = injected_annotation(plan.model.load(), 0)
-    # No annotation (or one only a type checker can read) means no check. On Python 3.11
-    # typing.Any is a class, so it is ruled out by name before issubclass is asked.
-    if (
-        wanted is not Any
-        and inspect.isclass(wanted)
-        and issubclass(wanted, DatasetSpec)
-        and not issubclass(spec_class, wanted)
-    ):
+    wanted = needed_spec(plan.model.load(), spec_class)
+    if wanted is not None:
         raise RecipeError(
             f"model {plan.model.use!r} needs a {wanted.__name__}, but dataset "
             f"{plan.dataset.use!r} gives a {spec_class.__name__}; pick a matching dataset"

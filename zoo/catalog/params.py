@@ -160,6 +160,25 @@ def injected_annotation(fn: Callable[..., Any], index: int) -> Any:
     return _resolve(params[index].annotation, fn)
 
 
+def returned_spec(adapter: Callable[..., Any]) -> type | None:
+    """The spec class an adapter declares by its return annotation (``-> Dataset[MySpec]``), or None."""
+    annotation = inspect.signature(adapter).return_annotation
+    if annotation is inspect.Signature.empty:
+        return None
+    args = typing.get_args(_resolve(annotation, adapter))
+    return args[0] if len(args) == 1 and inspect.isclass(args[0]) else None
+
+
+def needed_spec(builder: Callable[..., Any], spec_class: type) -> type | None:
+    """The spec class ``builder`` asks for (its first parameter's annotation) when ``spec_class`` is
+    not one; None when it is, or when the builder names none (or one only a type checker can read)."""
+    wanted = injected_annotation(builder, 0)
+    # On Python 3.11 typing.Any is a class, so it is ruled out by name before issubclass is asked.
+    if wanted is Any or not inspect.isclass(wanted) or issubclass(spec_class, wanted):
+        return None
+    return wanted  # type: ignore[no-any-return]
+
+
 def describe_type(annotation: Any) -> str:
     if annotation is Any:
         return "any"

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -179,9 +179,16 @@ class Split:
         return {"x": self.x, "y": self.y, "batch_size": batch_size}
 
 
+SpecT = TypeVar("SpecT", bound=DatasetSpec)
+
+
 @dataclass
-class Dataset:
+class Dataset(Generic[SpecT]):
     """What an adapter returns: a spec and splits (``train`` required; ``validation``, ``test``).
+
+    An adapter annotated ``-> Dataset[MySpec]`` tells the zoo its spec's class before any data is
+    read: a recipe pairing it with a model that needs another spec is refused when it is resolved
+    (``zoo build --dry-run`` included), not after the data loads.
 
     Attributes:
         checksum: Identifies the exact data (sha256 of the files read, or of the generator's
@@ -191,7 +198,7 @@ class Dataset:
             embedding providers that train on the dataset's own text.
     """
 
-    spec: DatasetSpec
+    spec: SpecT
     splits: dict[str, Split]
     checksum: str
     source: str = "generated"

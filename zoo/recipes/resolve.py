@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zoo.catalog.params import check_value, injected_parameters, recipe_parameters
+from zoo.catalog.params import check_value, injected_parameters, needed_spec, recipe_parameters, returned_spec
 from zoo.errors import (
     AmbiguousNameError,
     RecipeDeprecationWarning,
@@ -259,14 +259,15 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
             raise ctx.error(
                 "", section, f"missing; add a '{section}: {{use: NAME}}' section (see `zoo list {section}s`)"
             )
-    model = components["model"]
-    assert model is not None
+    model, dataset = components["model"], components["dataset"]
+    assert model is not None and dataset is not None  # checked above
     if components["embedding"] is not None and len(injected_parameters(model.load())) < 2:
         raise ctx.error(
             _where(recipe, "embedding"),
             "embedding",
             f"model {model.use!r} takes no embedding; remove the embedding section",
         )
+    _check_spec_pairing(ctx, recipe, model, dataset)
     train_raw = recipe.get("train") or YamlMap()
     if not isinstance(train_raw, Mapping):
         raise ctx.error(_where(recipe, "train"), "train", f"expected a mapping. Received: {brief(train_raw)}")
@@ -278,8 +279,6 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
         raise ctx.error(
             _where(recipe, "version"), "version", f"expected a whole number from 1. Received: {brief(version)}"
         )
-    dataset = components["dataset"]
-    assert dataset is not None  # checked above
     run_name = str(recipe.get("name") or name.rpartition(":")[2])
     if not run_name or run_name.startswith(".") or any(c in run_name for c in "/\\\0"):
         raise ctx.error(
@@ -299,6 +298,20 @@ def validate(name: str, recipe: Mapping[str, Any], registry: Registry) -> Plan:
         callbacks=callbacks,
         registry=registry,
     )
+
+
+def _check_spec_pairing(ctx: _Context, recipe: Mapping[str, Any], model: Component, dataset: Component) -> None:
+    """Before any data is read: a dataset whose adapter declares its spec (``-> Dataset[MySpec]``)
+    and a model that needs another. Adapters that declare none are checked when their data loads."""
+    given = returned_spec(dataset.load())
+    wanted = needed_spec(model.load(), given) if given is not None else None
+    if given is not None and wanted is not None:
+        raise ctx.error(
+            _where(recipe, "dataset"),
+            "dataset",
+            f"model {model.use!r} needs a {wanted.__name__}, but dataset {dataset.use!r} gives a "
+            f"{given.__name__}; pick a matching dataset",
+        )
 
 
 def _set_path(section: str) -> str:

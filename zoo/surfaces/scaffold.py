@@ -97,7 +97,7 @@ class BlobsSpec(DatasetSpec):
 
 
 def blobs(*, n_samples: int = 600, n_features: int = 4, n_classes: int = 2, validation: float = 0.25,
-          seed: int = 0) -> Dataset:
+          seed: int = 0) -> Dataset[BlobsSpec]:
     """SYNTHETIC Gaussian blobs: one cluster per class around a random centre.
 
     Args:

@@ -32,7 +32,7 @@ def blobs(
     spread: float = 0.5,
     validation: float = 0.25,
     seed: int = 0,
-) -> Dataset:
+) -> Dataset[BlobsSpec]:
     """SYNTHETIC Gaussian blobs: one cluster per class around a random centre.
 
     Args:
