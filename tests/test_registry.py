@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from zoo.catalog.registry import discover, load_plugins
@@ -134,7 +136,7 @@ def test_a_hook_that_raises_registers_nothing_of_that_plugin(write_file):
 
         @hookimpl
         def register_models(register):
-            register("half-model", "half:nothing")
+            register("half-model", lambda spec: None)
             raise RuntimeError("oops")
     """,
     )
@@ -227,7 +229,9 @@ def test_load_plugins_is_idempotent():
     assert load_plugins() is load_plugins()
 
 
-def test_targets_load_lazily_and_report_import_errors(write_file):
+def test_targets_load_lazily_and_report_import_errors(write_file, tmp_path, monkeypatch):
+    write_file("lazy_target_xyz.py", "raise RuntimeError('broken at import')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
     lazy = write_file(
         "lazy.py",
         """
@@ -235,14 +239,33 @@ def test_targets_load_lazily_and_report_import_errors(write_file):
 
         @hookimpl
         def register_models(register):
-            register("lazy-model", "no_such_module_xyz:build")
+            register("lazy-model", "lazy_target_xyz:build")
     """,
     )
     registry = discover([lazy])
-    entry = registry.get("model", "lazy-model")  # registering imported nothing
+    entry = registry.get("model", "lazy-model")
+    assert "lazy_target_xyz" not in sys.modules  # registering imported nothing
     with pytest.raises(
         PluginError,
-        match=r"model 'lazy-model' \(plugin 'lazy'\): cannot load "
-        r"'no_such_module_xyz:build': ModuleNotFoundError",
+        match=r"model 'lazy-model' \(plugin 'lazy'\): cannot load 'lazy_target_xyz:build': "
+        r"RuntimeError: broken at import",
     ):
         entry.load()
+
+
+def test_a_plugin_files_target_in_no_module_is_refused_when_it_loads(write_file):
+    lost = write_file(
+        "lost.py",
+        """
+        from zoo import hookimpl
+
+        @hookimpl
+        def register_models(register):
+            register("lost-model", "no_such_module_xyz:build")
+    """,
+    )
+    registry = discover([lost])
+    assert registry.plugins["lost"].error == (
+        "ValueError: model 'lost-model': target 'no_such_module_xyz:build' names no module Python can import; "
+        "in a plugin file, pass the function itself (register('lost-model', my_function)) or install the module"
+    )

@@ -47,7 +47,7 @@ def test_a_new_plugin_installs_lists_trains_and_passes_the_kit(run_cli, tmp_path
     trained = run([ZOO, "train", "my-demo-blobs-mlp", "--out", "trained", "-q"], env, tmp_path).stdout
     assert trained.startswith("validation: accuracy=")
     predicted = run([ZOO, "predict", "trained", "[0.1, 0.2, 0.3, 0.4]"], env, tmp_path).stdout
-    assert predicted.startswith('{"input": [0.1, 0.2, 0.3, 0.4], "prediction": {"label": ')
+    assert predicted.startswith('{"input": [0.1, 0.2, 0.3, 0.4], "prediction": [')  # the class probabilities
     tested = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], env, tmp_path / "zoo-my-demo"
     ).stdout

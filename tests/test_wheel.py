@@ -23,7 +23,15 @@ def _module_file_in(names: set[str], module: str) -> bool:
     return f"{path}.py" in names or f"{path}/__init__.py" in names
 
 
-pytestmark = pytest.mark.slow  # builds the wheel (about a minute)
+pytestmark = pytest.mark.slow  # builds the wheel with pip
+
+
+_BUILD_LITTER = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache")
+
+
+def _left_behind(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: build litter anywhere, and the top-level runs/ (not zoo/runs/)."""
+    return set(_BUILD_LITTER(folder, names)) | ({"runs"} if Path(folder) == ROOT else set())
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +43,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
         ROOT,
         source,
         symlinks=True,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv*", "build", "dist", "*.egg-info", "runs", "__pycache__", ".pytest_cache"
-        ),
+        ignore=_left_behind,
     )
     result = subprocess.run(
         [

@@ -70,8 +70,9 @@ def check_model_round_trip(entry: Entry) -> None:
 def check_spec_and_predictions(entry: Entry) -> None:
     """The spec comes back equal from ``spec.json``'s JSON; raw inputs predict through the spec."""
     model, spec = _tiny_model(entry)
-    saved = json.loads(json.dumps(spec.to_dict()))
-    assert DatasetSpec.from_dict(saved) == spec, f"{type(spec).__name__}: to_dict/from_dict lose something"
+    saved = DatasetSpec.from_dict(json.loads(json.dumps(spec.to_dict())))
+    # compared as data: a plugin file loaded twice (two registries) defines its spec class twice
+    assert saved.to_dict() == spec.to_dict(), f"{type(spec).__name__}: to_dict/from_dict lose something"
     raw = spec.example_raw_inputs(3)
     decoded = spec.decode_outputs(model.predict(spec.encode_inputs(raw), verbose=0))
     assert len(decoded) == 3, f"{type(spec).__name__}.decode_outputs gave {len(decoded)} items for 3 inputs"
