@@ -35,6 +35,7 @@ def predictions(result: subprocess.CompletedProcess[str]) -> list[float]:
     return [json.loads(line)["prediction"] for line in result.stdout.splitlines()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("trained_on", "loaded_on"), [("tensorflow", "jax"), ("jax", "tensorflow")])
 @pytest.mark.usefixtures("jax_installed")
 def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, loaded_on, tmp_path):
@@ -58,6 +59,7 @@ def test_a_run_trained_on_one_backend_predicts_the_same_on_another(trained_on, l
     assert there == pytest.approx(here, rel=1e-4, abs=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["mirrored", "multi-worker"])
 @pytest.mark.usefixtures("jax_installed")
 def test_a_distribution_strategy_on_jax_says_it_needs_tensorflow(tmp_path, strategy):
@@ -75,6 +77,7 @@ def run_python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedPro
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=environment)
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("jax_installed")
 def test_without_tensorflow_the_installed_backend_is_used(tmp_path):
     code = HIDE_TENSORFLOW + "from zoo.backend import backend_name\nprint(backend_name())\n"

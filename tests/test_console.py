@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ZOO = str(Path(sys.executable).parent / "zoo")
 ONE_EPOCH = "train.stages=[{epochs: 1}]"
 
@@ -33,6 +35,7 @@ def test_native_log_lines_are_dropped_and_everything_else_passes():
     )
 
 
+@pytest.mark.slow
 def test_train_into_a_file_is_quiet_and_one_line_per_epoch(tmp_path):
     result = subprocess.run(
         [ZOO, "train", "tiny-linear-points", "--set", ONE_EPOCH, "--out", "run"],

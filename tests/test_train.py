@@ -425,6 +425,7 @@ def test_training_under_a_tensorflow_distribution_strategy(tmp_path):
     assert run.load_model().name == "tiny_linear"
 
 
+@pytest.mark.slow
 def test_a_plugins_custom_layer_loads_in_a_fresh_process(tmp_path):
     """The example plugin's FeatureScale layer: the zoo imports its module before safe_mode loading."""
     import subprocess

@@ -364,6 +364,7 @@ def test_synthetic_images_train_then_predict_image_files(run_cli, tmp_path):
     assert "not an image file that can be read" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_head_stage_on_cached_features_then_end_to_end(run_cli, write_file, tmp_path):
     write_file(
         "head.yaml",
@@ -385,6 +386,7 @@ def test_a_head_stage_on_cached_features_then_end_to_end(run_cli, write_file, tm
     assert "for 60 train samples read from the cache" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_lessons_recipe_form_inserts_batchnorm_without_changing_the_outputs(run_cli, write_file, tmp_path):
     import zoo
 
@@ -432,6 +434,7 @@ def test_dogs_vs_cats_images_train_and_predict(run_cli, tmp_path):
     assert json.loads(result.stdout)["prediction"]["label"] in ("cats", "dogs")
 
 
+@pytest.mark.slow
 def test_the_lessons_dogs_vs_cats_recipe_runs_from_an_imagenet_file(run_cli, tmp_path, monkeypatch):
     """The lesson's recipe at a tiny width, its "imagenet" file written here in the published layout
     (no test downloads weights): weights loaded, BN inserted, head on cached features, fine-tuned."""
