@@ -269,3 +269,16 @@ def test_a_plugin_files_target_in_no_module_is_refused_when_it_loads(write_file)
         "ValueError: model 'lost-model': target 'no_such_module_xyz:build' names no module Python can import; "
         "in a plugin file, pass the function itself (register('lost-model', my_function)) or install the module"
     )
+
+
+def test_zoo_plugins_lists_a_name_two_plugins_registered(run_cli, write_file):
+    """Reported when the plugins load, not only when someone uses the bare name."""
+    import json
+
+    for name in ("one", "two"):
+        write_file(f"{name}.py", 'from zoo import hookimpl\n\n@hookimpl\ndef register_models(register):\n'
+                   '    register("same-model", lambda spec: None)\n')  # fmt: skip
+    shown = run_cli("--plugin", "one.py", "--plugin", "two.py", "plugins").stdout
+    assert "collision: model 'same-model' is registered by more than one plugin: one:same-model" in shown
+    rows = json.loads(run_cli("--plugin", "one.py", "--plugin", "two.py", "plugins", "--json").stdout)
+    assert [len(row["collisions"]) for row in rows if row["name"] in ("one", "two")] == [1, 1]

@@ -253,7 +253,9 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     found = sorted(registry.plugins.values(), key=lambda p: (["builtin", "entrypoint", "file"].index(p.source), p.name))
     collisions = registry.collisions()
     if as_json:
-        click.echo(json.dumps({"plugins": [vars(p) for p in found], "collisions": collisions}, indent=2))
+        # each plugin with the collisions it takes part in (a list, as before collisions were listed)
+        listed = [{**vars(p), "collisions": [c for c in collisions if f" {p.name}:" in c]} for p in found]
+        click.echo(json.dumps(listed, indent=2))
         return
     rows = [("NAME", "SOURCE", "DISTRIBUTION", "VERSION", "IMPORT", "HOOKS")]
     rows += [
