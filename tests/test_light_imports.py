@@ -22,6 +22,7 @@ HEAVY = ("tensorflow", "keras", "gensim")
         ["show", "example-mlp"],
         ["build", "synthetic-cf-nn", "--dry-run"],
         ["train", "example-blobs-mlp", "--dry-run"],
+        ["runs", "."],
     ],
 )
 def test_command_imports_nothing_heavy(args):

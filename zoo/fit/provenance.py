@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import socket
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,8 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
             "status": status,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            # which process writes the run: `zoo runs` calls a run still "training" whose process is gone "killed"
+            "process": {"host": socket.gethostname(), "pid": os.getpid()},
             "seed": built.plan.train.seed,
             "versions": environment(),
             "plugins": describe_plugins(built.plan),

@@ -20,6 +20,7 @@ from zoo.catalog.registry import DEBUG_ENV, KINDS, Entry, Registry, filter_entri
 from zoo.console import quiet_native_logs
 from zoo.errors import RecipeDeprecationWarning, ZooError
 from zoo.runs import layout
+from zoo.runs.run import RUNS_DIR_ENV
 
 PLURAL = {f"{kind}s": kind for kind in KINDS}
 
@@ -405,6 +406,95 @@ def train(
 
 
 # -- saved runs -------------------------------------------------------------------------------
+
+
+class RunsGroup(click.Group):
+    """``zoo runs [ROOT...]`` lists runs (its ``list`` command is the default); ``zoo runs compare``."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=RunsGroup)
+def runs() -> None:
+    """List the runs in ./runs (or the folders given), or compare some (reads JSON only: no TensorFlow).
+
+    \b
+    zoo runs                              every run in ./runs, newest first
+    zoo runs runs/ other/ --sort test.accuracy --recipe 'imdb-*' --status complete
+    zoo runs compare runs/a runs/b        the recipe keys that differ, and the metrics
+    """
+
+
+def _figure(value: Any) -> str:
+    return "-" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+@runs.command("list")
+@click.argument("roots", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--sort", "sort_key", metavar="KEY", help="SPLIT.METRIC (best first), or name, status, fit_s, created.")
+@click.option("--recipe", metavar="PATTERN", help="Only runs of recipes matching this (fnmatch) pattern.")
+@click.option("--status", help="Only runs of this status (complete, failed, interrupted, killed, training, built).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def runs_list(
+    roots: tuple[str, ...], sort_key: str | None, recipe: str | None, status: str | None, as_json: bool
+) -> None:
+    """One row per run: recipe@version, status, backend, epochs (best), the headline metric per split."""
+    from zoo.runs.listing import list_runs
+
+    found = list_runs(roots or (os.environ.get(RUNS_DIR_ENV, "runs"),), recipe=recipe, status=status, sort=sort_key)
+    if as_json:
+        click.echo(json.dumps([row.to_dict() for row in found], indent=2))
+        return
+    splits = list(dict.fromkeys(split for row in found for split in row.metrics))
+    header = ("RUN", "RECIPE", "STATUS", "BACKEND", "EPOCHS", *(s.upper() for s in splits), "FIT", "CREATED")
+    table = [header]
+    for row in found:
+        metric = row.headline or "loss"
+        scores = [
+            f"{metric}={_figure(row.metrics.get(s, {}).get(metric))}" if s in row.metrics else "-" for s in splits
+        ]
+        epochs = "-" if row.epochs is None else f"{row.epochs}" + (f" ({row.best_epoch})" if row.best_epoch else "")
+        fit = "-" if row.fit_s is None else f"{row.fit_s:.0f} s"
+        version = f"@{row.version}" if row.version else ""
+        created = (row.created or "-")[:16].replace("T", " ")
+        table.append(
+            (row.name, f"{row.recipe}{version}", row.status, row.backend or "-", epochs, *scores, fit, created)
+        )
+    click.echo(_table(table) if found else f"no runs in {', '.join(roots) or 'runs'}")
+
+
+@runs.command("compare")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def runs_compare(run_dirs: tuple[str, ...], as_json: bool) -> None:
+    """The resolved recipes side by side (only the keys that differ), then every metric, with each
+    run's difference from the first."""
+    from zoo.runs.listing import compare, find_runs
+
+    paths = find_runs(run_dirs)
+    if len(paths) < 2:
+        raise ZooError("give two or more run folders to compare")
+    differing, metrics = compare(paths)
+    if as_json:
+        click.echo(json.dumps({"runs": [str(p) for p in paths], "recipe": differing, "metrics": metrics}, indent=2))
+        return
+    names = [p.name for p in paths]
+    table: list[tuple[str, ...]] = [("RECIPE KEY", *names)]
+    table += [(key, *("-" if v is None else str(v) for v in values)) for key, values in differing.items()]
+    click.echo(_table(table) if differing else "the resolved recipes are the same")
+    click.echo("")
+    rows: list[tuple[str, ...]] = [("METRIC", *names)]
+    for key, values in metrics.items():
+        first = values[0]
+        cells = [_figure(values[0])] + [
+            _figure(v) + ("" if v is None or first is None else f" ({v - first:+.4f})") for v in values[1:]
+        ]
+        rows.append((key, *cells))
+    click.echo(_table(rows))
+
 
 _checkpoint_option = click.option(
     "--checkpoint",
