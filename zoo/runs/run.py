@@ -156,7 +156,8 @@ class Run:
 
     # -- plots ----------------------------------------------------------------------------------
     def plot_history(self, rows: Sequence[Mapping[str, float]], name: str = layout.CURVES) -> Path | None:
-        """Train and validation curves of every logged quantity; dashed lines mark new stages."""
+        """Train and validation curves of every logged quantity, titled with the run's folder; dashed
+        lines mark new stages, a dotted one the epoch of the best checkpoint (``meta.json``'s best)."""
         if not rows:
             return None
         import matplotlib
@@ -167,6 +168,8 @@ class Run:
         quantities = [k for k in rows[0] if k not in ("epoch", "stage", "learning_rate") and not k.startswith("val_")]
         fig, axes = plt.subplots(1, len(quantities), figsize=(5 * len(quantities), 3.6), squeeze=False)
         epochs = [int(r["epoch"]) + 1 for r in rows]
+        meta = self.read_json(layout.META) if (self.path / layout.META).exists() else {}
+        best = (meta.get("best") or {}).get("epoch")
         for ax, quantity in zip(axes[0], quantities):
             ax.plot(epochs, [r.get(quantity) for r in rows], marker="o", label="train")
             if any(f"val_{quantity}" in r for r in rows):
@@ -174,10 +177,19 @@ class Run:
             for prev, row in itertools.pairwise(rows):
                 if row.get("stage") != prev.get("stage"):
                     ax.axvline(int(row["epoch"]) + 0.5, color="grey", linestyle="--", linewidth=1)
+            if best is not None:
+                ax.axvline(
+                    int(best) + 1,
+                    color="green",
+                    linestyle=":",
+                    linewidth=1.5,
+                    label=f"best checkpoint (epoch {best + 1})",
+                )
             ax.set_xlabel("epoch")
             ax.set_title(quantity)
             ax.legend()
             ax.grid(alpha=0.3)
+        fig.suptitle(self.path.name)
         fig.tight_layout()
         path = self.path / name
         with atomic_path(path) as tmp:
