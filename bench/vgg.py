@@ -94,9 +94,8 @@ def head(args: argparse.Namespace) -> None:
     bs = plan.train.batch_size
     head_s = epoch_seconds(lambda n: head_model.fit(computed.x, computed.y, batch_size=bs, epochs=n, verbose=0), 5)
     full_s = epoch_seconds(lambda n: built.model.fit(train_split.batches(bs), epochs=n, verbose=0), args.epochs)
-    print(
-        f"{args.recipe} ({' '.join([*DENSE_BLOCK, *args.set])}), {len(train_split)} training images, features of {args.layer!r}:"
-    )
+    settings = " ".join([*DENSE_BLOCK, *args.set])
+    print(f"{args.recipe} ({settings}), {len(train_split)} training images, features of {args.layer!r}:")
     print(f"  features computed once: {computed.seconds:.1f} s ({computed.x.nbytes / 2**20:.0f} MiB)")
     print(
         f"  head epoch on cached features: {head_s:.3f} s; end-to-end epoch: {full_s:.1f} s; "
