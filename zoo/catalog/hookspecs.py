@@ -113,7 +113,7 @@ def register_recipes(register: Register) -> None:
     """Register named recipes.
 
     ``register(name, recipe)`` where ``recipe`` is a mapping in the recipe format (``summary``,
-    ``tags``, ``extends``, ``dataset``, ``embedding``, ``model``, ``train``; see
+    ``tags``, ``extends``, ``dataset``, ``embedding``, ``model``, ``build``, ``train``; see
     docs/recipes.md) and names plugins and parameters only, never import paths.
     """
 

@@ -31,7 +31,7 @@ class SavedRun:
 
     This is what plugin commands use (``zoo cf ...``, ``zoo embed ...`` do): ``load_run(path,
     registry)``, then ``saved.predict(raw)`` in the data's own terms, or ``saved.model`` and
-    ``saved.spec`` directly. ``zoo.compose.load_dataset(saved.plan)`` reloads the recipe's data.
+    ``saved.spec`` directly. ``zoo.plugin.load_dataset(saved.plan)`` reloads the recipe's data.
     """
 
     run: Run
@@ -56,7 +56,7 @@ class SavedRun:
 
 def load_run(path: str | os.PathLike[str], registry: Registry, model: str = layout.MODEL) -> SavedRun:
     """Load the run at ``path`` with the plugins of ``registry`` (the running command's, with its
-    ``--plugin`` files: ``zoo.cli.pass_registry`` hands it to a plugin command).
+    ``--plugin`` files: ``zoo.plugin.pass_registry`` hands it to a plugin command).
 
     ``model`` may name another saved model of the run, such as ``checkpoints/best.keras``.
     """
