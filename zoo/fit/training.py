@@ -23,6 +23,7 @@ from zoo.fit.callbacks import recipe_callbacks
 from zoo.fit.distribution import cluster, lost_peer, scratch_unless_chief
 from zoo.fit.provenance import save_built
 from zoo.fit.stages import Fitter, compile_model, fill_task_defaults, prepare
+from zoo.fit.summary import baseline
 from zoo.recipes.plan import Plan
 from zoo.runs import layout
 from zoo.runs.files import atomic_path
@@ -187,6 +188,7 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
         status="complete",
         epochs=len(rows),
         timings={**meta["timings"], "fit_s": round(fit_s, 3), "epoch_s": round(fit_s / max(len(rows), 1), 3)},
+        baseline=baseline(built.dataset),
     )
     return run
 

@@ -17,7 +17,7 @@ import yaml
 
 from zoo._version import __version__
 from zoo.catalog.registry import DEBUG_ENV, KINDS, Entry, Registry, filter_entries, load_plugins
-from zoo.console import quiet_native_logs
+from zoo.console import note, quiet_native_logs
 from zoo.errors import RecipeDeprecationWarning, ZooError
 from zoo.runs import layout
 from zoo.runs.run import RUNS_DIR_ENV
@@ -402,6 +402,11 @@ def train(
         return
     for split, scores in run.read_json(layout.METRICS).items():
         click.echo(f"{split}: " + "  ".join(f"{k}={v:.4f}" for k, v in scores.items()))
+    if verbosity != 0:
+        from zoo.fit.summary import closing_lines
+
+        for line in closing_lines(run, sum(stage.epochs for stage in plan.train.stages)):
+            note(line)
     click.echo(f"saved {run.path}")
 
 
