@@ -49,3 +49,12 @@ def test_zoo_train_ends_with_what_the_run_achieved(run_cli, tmp_path):
     assert "zoo: next: zoo evaluate run; zoo predict run INPUT...; zoo runs ." in lines
     quiet = run_cli("train", "tiny-linear-points", "--out", "quiet", "--set", "train.epochs=1", "-q")
     assert "zoo: trained" not in quiet.stderr
+
+
+def test_the_summary_says_when_early_stopping_ended_a_stage(run_cli):
+    stages = "train.stages=[{epochs: 10, learning_rate: 0.0}, {epochs: 10, learning_rate: 0.0}]"
+    result = run_cli("train", "tiny-linear-points", "--out", "run", "--set", stages, "--set", "train.early_stopping=1")
+    assert (
+        "zoo: trained 4 epochs of 20 planned (early stopping ended a stage); model.keras holds the last stage's "
+        "best weights; the best val_loss="
+    ) in result.stderr

@@ -53,22 +53,24 @@ def baseline(dataset: Dataset) -> dict[str, Any] | None:
     return None
 
 
-def kept(trained: int, planned: int, best: Mapping[str, Any] | None) -> str:
-    """The epochs trained, whether a stage stopped early, and the best checkpoint's epoch."""
+def kept(trained: int, planned: int, best: Mapping[str, Any] | None, early_stopping: bool) -> str:
+    """The epochs trained, what model.keras holds, and the best checkpoint's epoch."""
     line = f"{trained} epoch{'s' * (trained != 1)}"
     if trained < planned:
-        line += f" of {planned} planned (early stopping ended a stage and kept its best weights in model.keras)"
+        line += f" of {planned} planned (early stopping ended a stage)"
+    if early_stopping:  # Keras's EarlyStopping(restore_best_weights=True) restores them whether it stopped or not
+        line += "; model.keras holds the last stage's best weights"
     if best:
         epoch = int(best["epoch"]) + 1
         line += f"; the best {best['monitor']}={best['value']:.4f} at epoch {epoch} is checkpoints/best.keras"
     return line
 
 
-def closing_lines(run: Run, planned_epochs: int) -> list[str]:
+def closing_lines(run: Run, planned_epochs: int, early_stopping: bool) -> list[str]:
     """The lines ``zoo train`` ends with, after the metrics, from what the run recorded."""
     meta = run.read_json(layout.META)
     rows = run.read_history()
-    lines = [f"trained {kept(len(rows), planned_epochs, meta.get('best'))}"]
+    lines = [f"trained {kept(len(rows), planned_epochs, meta.get('best'), early_stopping)}"]
     found = meta.get("baseline")
     if found:
         figures = ", ".join(f"{split} {score:.4f}" for split, score in found["scores"].items() if math.isfinite(score))

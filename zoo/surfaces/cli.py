@@ -405,7 +405,8 @@ def train(
     if verbosity != 0:
         from zoo.fit.summary import closing_lines
 
-        for line in closing_lines(run, sum(stage.epochs for stage in plan.train.stages)):
+        planned = sum(stage.epochs for stage in plan.train.stages)
+        for line in closing_lines(run, planned, plan.train.early_stopping is not None):
             note(line)
     click.echo(f"saved {run.path}")
 
