@@ -79,6 +79,8 @@ def save_built(built: Built, out: str | os.PathLike[str], force: bool, status: s
             # which process writes the run: `zoo runs` calls a run still "training" whose process is gone "killed"
             "process": {"host": socket.gethostname(), "pid": os.getpid()},
             "seed": built.plan.train.seed,
+            # what `zoo runs` shows of the recipe, so that listing runs parses no YAML
+            "recipe": {"name": built.plan.name, "version": built.plan.version, "metrics": built.plan.train.metrics},
             "versions": environment(),
             "plugins": describe_plugins(built.plan),
             "dataset": {

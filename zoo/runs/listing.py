@@ -109,12 +109,13 @@ def _alive(process: Mapping[str, Any] | None) -> bool | None:
 
 def summarize(path: Path) -> RunSummary:
     meta, metrics = _read_json(path / layout.META), _read_json(path / layout.METRICS)
-    recipe = _recipe(path / layout.RECIPE)
+    # meta.json names the recipe (runs made before it did: parse recipe.yaml, 1 ms a run)
+    recipe = (meta or {}).get("recipe") or _recipe(path / layout.RECIPE)
     status = "damaged" if meta is None or metrics is None else str(meta.get("status", "unknown"))
     meta, metrics = meta or {}, metrics or {}
     if status == "training" and _alive(meta.get("process")) is False:
         status = "killed"
-    train: dict[str, Any] = recipe["train"] if isinstance(recipe.get("train"), dict) else {}
+    train: dict[str, Any] = recipe["train"] if isinstance(recipe.get("train"), dict) else recipe
     chosen = train["metrics"] if isinstance(train.get("metrics"), list) else []
     best = meta.get("best") or {}
     return RunSummary(
