@@ -156,3 +156,33 @@ def test_the_plugin_module_imports_no_framework():
 if __name__ == "__main__":
     for module, targets in import_graph().items():
         print(f"{module:24s} [{group_of(module)}] -> {', '.join(sorted(targets)) or '(nothing of the core)'}")
+
+
+def test_the_plugin_apis_old_paths_still_import_with_a_deprecation_warning():
+    """What plugins imported before zoo.plugin (docs/plugins.md lists the old paths)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings\n"
+        "warnings.simplefilter('error', DeprecationWarning)\n"
+        "import zoo.plugin\n"
+        "for statement in ('from zoo.specs import Dataset', 'from zoo.runs import load_run',\n"
+        "                  'from zoo.cli import pass_registry', 'from zoo.recipes import component'):\n"
+        "    try:\n"
+        "        exec(statement)\n"
+        "    except DeprecationWarning as warning:\n"
+        "        print(warning)\n"
+        "warnings.simplefilter('ignore', DeprecationWarning)\n"
+        "from zoo.specs import Dataset\n"
+        "from zoo.runs import load_run\n"
+        "print(Dataset is zoo.plugin.Dataset and load_run is zoo.plugin.load_run)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [
+        "zoo.specs is deprecated: import it from zoo.plugin (it lives in zoo.catalog.specs)",
+        "zoo.runs.load_run is deprecated: import it from zoo.plugin (it lives in zoo.runs.saved)",
+        "zoo.cli is deprecated: import it from zoo.plugin (it lives in zoo.surfaces.cli)",
+        "zoo.recipes.component is deprecated: import it from zoo.plugin (it lives in zoo.recipes.resolve)",
+        "True",
+    ]
