@@ -331,11 +331,18 @@ def _plan(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
     return resolve(name, _registry(ctx), config_files=config_files, overrides=overrides)
 
 
-def _dry_run(plan: Any) -> None:
+def _plan_unless_dry_run(
+    ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...], dry_run: bool
+) -> Any:
+    """The resolved plan; with ``--dry-run``, print it, say it is valid, and return None."""
+    plan = _plan(ctx, name, config_files, overrides)
+    if not dry_run:
+        return plan
     from zoo.recipes.plan import dump_recipe
 
     click.echo(dump_recipe(plan.to_recipe()).rstrip())
     click.echo(f"dry run: recipe {plan.name!r} is valid; nothing was loaded or built")
+    return None
 
 
 @cli.command()
@@ -351,9 +358,9 @@ def build(
     dry_run: bool,
 ) -> None:
     """Build and compile a recipe's model, print its summary, and save a run directory."""
-    plan = _plan(ctx, name, config_files, overrides)
-    if dry_run:
-        return _dry_run(plan)
+    plan = _plan_unless_dry_run(ctx, name, config_files, overrides, dry_run)
+    if plan is None:
+        return
     from zoo.fit.provenance import count_params, save_built
     from zoo.fit.stages import prepare
     from zoo.runs.run import check_out_free, default_run_dir
@@ -391,9 +398,9 @@ def train(
 
     Progress is Keras's bar on a terminal and one line per epoch otherwise (a log file, CI).
     """
-    plan = _plan(ctx, name, config_files, overrides)
-    if dry_run:
-        return _dry_run(plan)
+    plan = _plan_unless_dry_run(ctx, name, config_files, overrides, dry_run)
+    if plan is None:
+        return
     from zoo.fit.training import train_plan
 
     run = train_plan(plan, out=out, force=force, verbose="auto" if verbosity is None else verbosity)
