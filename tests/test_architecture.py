@@ -18,7 +18,7 @@ CORE = ROOT / "zoo"
 
 #: The groups in the order data flows; a group may import the base and the groups before it.
 #: The base (top-level private modules) imports only the base.
-GROUPS = ("catalog", "recipes", "runs", "assembly", "fit", "surfaces")
+GROUPS = ("catalog", "recipes", "runs", "assembly", "fit", "deploy", "surfaces")
 BASE = {"zoo.errors", "zoo.backend", "zoo.console", "zoo._version", "zoo._moved"}
 #: The public modules: the Python API, the plugin API and the plugin test kit; they may import anything.
 PUBLIC = {"zoo", "zoo.plugin", "zoo.testing"}

@@ -41,6 +41,10 @@ class RunError(ZooError):
     """A run directory that cannot be written or read."""
 
 
+class MissingExtraError(ZooError):
+    """An optional capability whose packages are not installed; the message names the extra."""
+
+
 class RecipeDeprecationWarning(FutureWarning):
     """A recipe spelled the way an earlier version of the zoo read it: still read, with one note
     saying what to write instead (``zoo`` prints it as one line, ``zoo: deprecated: ...``)."""

@@ -589,6 +589,40 @@ def predict(registry: Registry, run_dir: str, values: tuple[str, ...], input_fil
         click.echo(json.dumps({"input": given, "prediction": prediction}))
 
 
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["saved-model", "onnx", "litert"]),
+    help="The format (repeat for several; default saved-model).",
+)
+@click.option("--out", type=click.Path(), help="Where to write it (default RUN/export/FORMAT; one format only).")
+@click.option("--force", is_flag=True, help="Replace an earlier export at the same place.")
+@_checkpoint_option
+@pass_registry
+def export(
+    registry: Registry, run_dir: str, formats: tuple[str, ...], out: str | None, force: bool, checkpoint: str
+) -> None:
+    """Export a run's model (SavedModel, ONNX, LiteRT), then load the export with its own runtime and
+    check its outputs against Keras on the run's validation data; an export that disagrees is refused."""
+    from zoo.deploy.export import FORMATS, default_out, export_run, verification_batch
+    from zoo.runs.saved import load_run
+
+    formats = formats or ("saved-model",)
+    if out and len(formats) > 1:
+        raise ZooError("--out names one folder: give one --format with it, or leave --out out")
+    for fmt in formats:
+        FORMATS[fmt].check_installed()
+    saved = load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint])
+    split, batch = verification_batch(saved)
+    for fmt in formats:
+        target = Path(out) if out else default_out(saved.run.path, fmt, checkpoint)
+        done = export_run(saved, fmt, target, checkpoint=checkpoint, force=force, batch=(split, batch))
+        click.echo(done.summary())
+
+
 def _one_line_deprecations() -> None:
     """A recipe in an old spelling gets one line on stderr, not Python's two-line warning."""
     show = warnings.showwarning
