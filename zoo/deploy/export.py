@@ -113,8 +113,9 @@ def export_run(
     batch: tuple[str, Any] | None = None,
 ) -> Export:
     """Export ``saved``'s model to ``out`` in ``fmt``, verified against Keras on ``batch`` (a split's
-    name and model inputs; by default the first examples of the run's validation split). Raises ``ZooError`` and leaves ``out``
-    untouched when the converter cannot take the model or the export disagrees."""
+    name and model inputs; by default the first examples of the run's validation split). Raises
+    ``ZooError`` and leaves ``out`` untouched when the converter cannot take the model or the export
+    disagrees."""
     spec = FORMATS[fmt]
     spec.check_installed()
     check_out_free(out, force)
@@ -171,7 +172,7 @@ def compare(expected: np.ndarray, actual: np.ndarray) -> dict[str, Any]:
 
 
 def _as_numpy(outputs: Any) -> np.ndarray:
-    if isinstance(outputs, (list, tuple)) or isinstance(outputs, dict):
+    if isinstance(outputs, (list, tuple, dict)):
         raise ZooError("zoo export takes models with one output; this model has several")
     return np.asarray(outputs, dtype="float64")
 
