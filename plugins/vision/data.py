@@ -11,12 +11,13 @@ training starts, so a corrupt file is named by its path instead of stopping an e
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -37,6 +38,8 @@ class ImageSpec(DatasetSpec):
     image_size: list[int] = field(default_factory=lambda: [224, 224])
     channels: int = 3
 
+    input_files: ClassVar[bool] = True
+
     @classmethod
     def example(cls) -> ImageSpec:
         return cls(name="example", task="multiclass", synthetic=True, classes=["a", "b"], image_size=[32, 32])
@@ -50,29 +53,36 @@ class ImageSpec(DatasetSpec):
         return np.random.default_rng(seed).integers(0, 256, shape).astype("float32")
 
     def encode_inputs(self, raw: Any) -> np.ndarray:
-        """Image files (paths) as the model's input: loaded, converted and resized as in training."""
+        """Image files (paths, or their bytes as ``zoo serve`` receives them) as the model's input:
+        loaded, converted and resized as in training."""
         if isinstance(raw, np.ndarray):
             return raw
-        paths = [raw] if isinstance(raw, (str, os.PathLike)) else list(raw)
-        if not paths or not all(isinstance(p, (str, os.PathLike)) for p in paths):
+        images = [raw] if isinstance(raw, (str, os.PathLike, bytes)) else list(raw)
+        if not images or not all(isinstance(p, (str, os.PathLike, bytes)) for p in images):
             raise ZooError("give image files, e.g. `zoo predict RUN cat.jpg dog.jpg`")
-        return np.stack([load_image(Path(p), self) for p in paths])
+        return np.stack([load_image(image, self, f"image {i + 1}") for i, image in enumerate(images)])
 
 
-def load_image(path: Path, spec: ImageSpec) -> np.ndarray:
-    """One image file as float32 pixels in [0, 255], resized to the spec's size (bilinear, as
-    ``image_dataset_from_directory`` does); a missing or unreadable file is one line."""
+def load_image(image: str | os.PathLike[str] | bytes, spec: ImageSpec, label: str = "image") -> np.ndarray:
+    """One image file (a path, or the file's bytes, named ``label`` in messages) as float32 pixels in
+    [0, 255], resized to the spec's size (bilinear, as ``image_dataset_from_directory`` does); a
+    missing or unreadable file is one line."""
     import keras
 
-    if not path.is_file():
-        raise ZooError(f"{path}: no such image file")
+    if isinstance(image, bytes):
+        source: Any = io.BytesIO(image)
+    else:
+        source = label = str(image)
+        if not Path(image).is_file():
+            raise ZooError(f"{image}: no such image file")
     try:
-        image = keras.utils.load_img(
-            path, color_mode=spec.color_mode, target_size=tuple(spec.image_size), interpolation="bilinear"
+        loaded = keras.utils.load_img(
+            source, color_mode=spec.color_mode, target_size=tuple(spec.image_size), interpolation="bilinear"
         )
     except Exception as exc:  # PIL's UnidentifiedImageError, OSError for a truncated file, ...
-        raise ZooError(f"{path}: not an image file that can be read ({exc})") from None
-    return keras.utils.img_to_array(image, dtype="float32")
+        reason = str(exc).replace(repr(source), "the file") if isinstance(image, bytes) else str(exc)
+        raise ZooError(f"{label}: not an image file that can be read ({reason})") from None
+    return keras.utils.img_to_array(loaded, dtype="float32")
 
 
 # -- the folder --------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ class DatasetSpec:
     task: str
     synthetic: bool = False
 
+    #: True when users give files (images) rather than values: ``zoo serve`` then takes each instance
+    #: as a file's bytes (``{"b64": ...}``) and its page offers a file picker.
+    input_files: ClassVar[bool] = False
+
     _types: ClassVar[dict[str, type[DatasetSpec]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

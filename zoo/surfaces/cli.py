@@ -623,6 +623,49 @@ def export(
         click.echo(done.summary())
 
 
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (localhost only by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--name", help="The model's name in the URLs (default: the run's recipe name).")
+@click.option("--max-batch-size", default=32, show_default=True, type=click.IntRange(1), help="1 turns batching off.")
+@click.option(
+    "--max-wait-ms", default=2.0, show_default=True, type=click.FloatRange(0), help="How long a batch waits for more."
+)
+@click.option("--max-body-mb", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True))
+@click.option("--api-key", envvar="ZOO_API_KEY", help="Refuse requests without this key (or set ZOO_API_KEY).")
+@_checkpoint_option
+@pass_registry
+def serve(
+    registry: Registry,
+    run_dir: str,
+    host: str,
+    port: int,
+    name: str | None,
+    max_batch_size: int,
+    max_wait_ms: float,
+    max_body_mb: float,
+    api_key: str | None,
+    checkpoint: str,
+) -> None:
+    """Serve a run's model over HTTP: TensorFlow Serving's REST API (POST /v1/models/NAME:predict with
+    {"instances": [...]}, in the inputs `zoo predict` takes), and a page at / to try it."""
+    from zoo.deploy.serve import ServeOptions, require_serve_extra
+    from zoo.deploy.serve import serve as run_server
+    from zoo.runs.saved import load_run
+
+    require_serve_extra()
+    saved = load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint])
+    options = ServeOptions(
+        name=name or str(saved.plan.name),
+        max_batch_size=max_batch_size,
+        max_wait_ms=max_wait_ms,
+        max_body_bytes=int(max_body_mb * 2**20),
+        api_key=api_key or None,
+    )
+    run_server(saved, options, host, port)
+
+
 def _one_line_deprecations() -> None:
     """A recipe in an old spelling gets one line on stderr, not Python's two-line warning."""
     show = warnings.showwarning
