@@ -111,7 +111,8 @@ def test_a_missing_converter_is_one_line_naming_the_extra(runs, monkeypatch):
     import importlib.util
 
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a))
+    without_tf2onnx = lambda name, *a: None if name == "tf2onnx" else find_spec(name, *a)  # noqa: E731
+    monkeypatch.setattr(importlib.util, "find_spec", without_tf2onnx)
     with pytest.raises(MissingExtraError, match=r"^--format onnx needs tf2onnx: pip install 'keras-zoo\[export\]'$"):
         export_run(zoo.load_run(runs["cf"]), "onnx", runs["cf"] / "never")
     assert not (runs["cf"] / "never").exists()

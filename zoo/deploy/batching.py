@@ -113,8 +113,10 @@ class Batcher:
             while size < self.max_batch_size:
                 remaining = deadline - time.monotonic()
                 try:
-                    nxt = self._queue.get_nowait() if remaining <= 0 else await asyncio.wait_for(
-                        self._queue.get(), remaining
+                    nxt = (
+                        self._queue.get_nowait()
+                        if remaining <= 0
+                        else await asyncio.wait_for(self._queue.get(), remaining)
                     )
                 except (asyncio.QueueEmpty, asyncio.TimeoutError):
                     break

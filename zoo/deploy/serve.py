@@ -22,8 +22,8 @@ and its reference server; the model runs in one thread of its own (``batching.py
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import hmac
 import json
 import os
@@ -126,7 +126,9 @@ class ModelService:
                 raise BadRequest(f"the model takes {len(names)} inputs ({', '.join(names)}); the instances gave one")
             result = _conform(encoded, self.model.inputs[0])
         if expected is not None and count(result) != expected:
-            raise BadRequest(f"{expected} instances encoded to {count(result)} model inputs; give one input per instance")
+            raise BadRequest(
+                f"{expected} instances encoded to {count(result)} model inputs; give one input per instance"
+            )
         return result
 
     async def predict(self, instances: list[Any]) -> list[Any]:
@@ -193,7 +195,8 @@ def _file_bytes(instance: Any, n: int) -> bytes:
         except binascii.Error:
             raise BadRequest(f"instance {n}: b64 is not base64") from None
     raise BadRequest(
-        f'instance {n}: send each file as {{"b64": "<the file\'s bytes in base64>"}} (the server never reads its own paths)'
+        f'instance {n}: send each file as {{"b64": "<the file\'s bytes in base64>"}} '
+        "(the server never reads its own paths)"
     )
 
 

@@ -625,7 +625,7 @@ def export(
 
 @cli.command()
 @click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (localhost only by default).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (localhost by default).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--name", help="The model's name in the URLs (default: the run's recipe name).")
 @click.option("--max-batch-size", default=32, show_default=True, type=click.IntRange(1), help="1 turns batching off.")
