@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,14 +64,20 @@ class RatingsSpec(DatasetSpec):
         ratings = np.clip(np.asarray(outputs, dtype="float64").reshape(-1), self.rating_min, self.rating_max)
         return [float(r) for r in ratings]
 
+    @functools.cached_property
+    def _indices(self) -> tuple[dict[Any, int], dict[Any, int]]:
+        """Each user's and item's index by its own id: built once (a server encodes every request)."""
+        return {u: i for i, u in enumerate(self.user_ids)}, {m: i for i, m in enumerate(self.item_ids)}
+
     def encode_inputs(self, raw: Any) -> dict[str, np.ndarray]:
         """``[[user_id, item_id], ...]`` in the dataset's own ids -> index arrays."""
         pairs = [raw] if raw and not isinstance(raw[0], (list, tuple)) else raw
         if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
             raise ZooError(f"expected [user_id, item_id] pairs. Received: {raw!r}")
-        users = {uid: i for i, uid in enumerate(self.user_ids)}
-        items = {iid: i for i, iid in enumerate(self.item_ids)}
+        users, items = self._indices
         for user, item in pairs:
+            if not all(isinstance(x, (int, str)) for x in (user, item)):
+                raise ZooError(f"ids are numbers or strings. Received: {[user, item]!r}")
             if user not in users:
                 raise ZooError(
                     f"user id {user!r} was never seen in training; predictions exist only for "

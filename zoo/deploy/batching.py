@@ -11,7 +11,6 @@ and the model is never called from two threads at once.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -108,22 +107,24 @@ class Batcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
-            size = batch[0].size
-            deadline = time.monotonic() + self.max_wait_s
-            while size < self.max_batch_size:
-                remaining = deadline - time.monotonic()
-                try:
-                    nxt = (
-                        self._queue.get_nowait()
-                        if remaining <= 0
-                        else await asyncio.wait_for(self._queue.get(), remaining)
-                    )
-                except (asyncio.QueueEmpty, asyncio.TimeoutError):
-                    break
-                batch.append(nxt)
-                size += nxt.size
+            self._drain(batch)
+            if self._size(batch) < self.max_batch_size and self.max_wait_s > 0:
+                await asyncio.sleep(self.max_wait_s)  # one timer per batch, as TF Serving's batch_timeout
+                self._drain(batch)
             for group in _groups(batch):
                 await self._run(loop, group)
+
+    def _drain(self, batch: list[_Pending]) -> None:
+        """Add what is waiting to ``batch``, up to the largest batch."""
+        assert self._queue is not None
+        size = self._size(batch)
+        while size < self.max_batch_size and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+            size += batch[-1].size
+
+    @staticmethod
+    def _size(batch: list[_Pending]) -> int:
+        return sum(p.size for p in batch)
 
     async def _run(self, loop: asyncio.AbstractEventLoop, group: list[_Pending]) -> None:
         live = [p for p in group if not p.future.cancelled()]  # a client that went away

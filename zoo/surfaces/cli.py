@@ -630,7 +630,11 @@ def export(
 @click.option("--name", help="The model's name in the URLs (default: the run's recipe name).")
 @click.option("--max-batch-size", default=32, show_default=True, type=click.IntRange(1), help="1 turns batching off.")
 @click.option(
-    "--max-wait-ms", default=2.0, show_default=True, type=click.FloatRange(0), help="How long a batch waits for more."
+    "--max-wait-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="How long a batch waits for more requests (0: it takes those that arrived while the last one ran).",
 )
 @click.option("--max-body-mb", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True))
 @click.option("--api-key", envvar="ZOO_API_KEY", help="Refuse requests without this key (or set ZOO_API_KEY).")
