@@ -220,7 +220,9 @@ def main() -> None:
     runs = {cf: spec.example_raw_inputs(args.requests, seed=1)}
     if os.environ.get("ZOO_DATA_DIR"):
         text = work / "imdb-cnn"
-        subprocess.run([ZOO, "build", "imdb-cnn", "--out", str(text)], check=True, stdout=subprocess.DEVNULL)
+        imdb = Path(os.environ["ZOO_DATA_DIR"]).resolve() / "imdb"
+        build = [ZOO, "build", "imdb-cnn", "--set", f"dataset.path={imdb}", "--out", str(text)]
+        subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
         words = [w for w in zoo.load_run(text).spec.vocabulary[1:2000] if w]
         rng = random.Random(2)
         runs[text] = [" ".join(rng.choices(words, k=rng.randint(5, 200))) for _ in range(args.requests)]

@@ -94,6 +94,26 @@ def test_bad_requests_get_a_4xx_with_one_line_and_the_server_answers_the_next(cf
         assert good.status_code == 200
 
 
+def test_a_failing_model_is_a_500_with_one_line_and_the_server_goes_on(cf_run, monkeypatch):
+    app, saved, service = client(cf_run)
+    predict = service._predict_batch
+    calls = iter([RuntimeError("out of memory\nin a kernel"), None])
+
+    def fails_once(inputs):
+        failure = next(calls)
+        if failure:
+            raise failure
+        return predict(inputs)
+
+    monkeypatch.setattr(service.batcher, "predict", fails_once)
+    pairs = saved.spec.example_raw_inputs(1)
+    with app:
+        answer = app.post(f"/v1/models/{NAME}:predict", json={"instances": pairs})
+        assert answer.status_code == 500
+        assert answer.json() == {"error": "the model failed on this request: out of memory"}
+        assert app.post(f"/v1/models/{NAME}:predict", json={"instances": pairs}).status_code == 200
+
+
 def test_unknown_models_and_verbs_are_404(cf_run):
     app, _, _ = client(cf_run)
     with app:

@@ -46,7 +46,8 @@ def test_zoo_train_ends_with_what_the_run_achieved(run_cli, tmp_path):
     mse = meta["baseline"]["scores"]["validation"]
     assert f"zoo: for scale, {meta['baseline']['what']}: validation {mse:.4f}" in lines
     assert any(line.startswith("zoo: ran on Keras's ") for line in lines)
-    assert "zoo: next: zoo evaluate run; zoo predict run INPUT...; zoo runs ." in lines
+    following = "zoo evaluate run; zoo predict run INPUT...; zoo runs .; zoo export run --format onnx; zoo serve run"
+    assert f"zoo: next: {following}" in lines
     quiet = run_cli("train", "tiny-linear-points", "--out", "quiet", "--set", "train.epochs=1", "-q")
     assert "zoo: trained" not in quiet.stderr
 

@@ -14,6 +14,7 @@ longer than ``maxlen`` loses its rarest n-grams.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -79,6 +80,11 @@ class TextSpec(DatasetSpec):
         words = [w for w in self.vocabulary if w] or ["film"]
         return [" ".join(rng.choice(words, 5)) for _ in range(n)]
 
+    @functools.cached_property
+    def _index(self) -> dict[str, int]:
+        """Each word's id: built once (a server encodes every request; 2 ms at 20,000 words)."""
+        return {w: i for i, w in enumerate(self.vocabulary) if w is not None}
+
     def encode_inputs(self, raw: Any) -> np.ndarray:
         """Texts (``zoo predict RUN "a fine film"``) -> padded id sequences, prepared as in training."""
         import keras
@@ -86,7 +92,7 @@ class TextSpec(DatasetSpec):
         texts = [raw] if isinstance(raw, str) else list(raw)
         if not all(isinstance(t, str) for t in texts):
             raise ZooError(f"expected texts to classify. Received: {raw!r}")
-        index = {w: i for i, w in enumerate(self.vocabulary) if w is not None}
+        index = self._index
         rare = self.vocab_size - 1
         if self.ngrams is None:
             ids = [[index.get(w, rare) for w in tokenize(t)] for t in texts]

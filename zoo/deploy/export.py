@@ -197,7 +197,7 @@ def _convert(model: keras.Model, spec: Format, artifact: Path) -> None:
         import tensorflow as tf
 
         options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
-    with _native_stderr() as captured, contextlib.redirect_stdout(open(os.devnull, "w")):
+    with _native_stderr() as captured, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         try:
             model.export(str(artifact), format=spec.keras_format, verbose=False, **options)
         except Exception as exc:

@@ -27,8 +27,8 @@ import contextlib
 import gc
 import hmac
 import json
+import logging
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
     from zoo.runs.saved import SavedRun
 
-API_KEY_ENV = "ZOO_API_KEY"
+logger = logging.getLogger("zoo.serve")
 
 
 @dataclass
@@ -85,7 +85,6 @@ class ModelService:
         self.options = options
         self.model = saved.model
         self.batcher = Batcher(self._predict_batch, options.max_batch_size, options.max_wait_ms / 1000)
-        self.loaded_at = time.time()
 
     def _predict_batch(self, inputs: Inputs) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(inputs))
@@ -264,6 +263,9 @@ def create_app(service: ModelService) -> Starlette:
             return error(str(exc), exc.status)
         except ZooError as exc:  # a spec's own one-line refusal, raised while decoding
             return error(str(exc), 400)
+        except Exception as exc:  # a bug, in the model or a plugin: a 500 that says so, and the server goes on
+            logger.exception("prediction failed")
+            return error(f"the model failed on this request: {_first_line(exc)}", 500)
 
     async def metadata(request: Request) -> Response:
         if request.path_params["model"] != name:

@@ -77,5 +77,8 @@ def closing_lines(run: Run, planned_epochs: int, early_stopping: bool) -> list[s
         lines.append(f"for scale, {found['what']}: {figures}")
     backend = meta.get("versions", {}).get("backend") or {}
     lines.append(f"ran on Keras's {backend.get('name')} backend {backend.get('version') or ''}".rstrip())
-    lines.append(f"next: zoo evaluate {run.path}; zoo predict {run.path} INPUT...; zoo runs {run.path.parent}")
+    lines.append(
+        f"next: zoo evaluate {run.path}; zoo predict {run.path} INPUT...; zoo runs {run.path.parent}; "
+        f"zoo export {run.path} --format onnx; zoo serve {run.path}"
+    )
     return lines
