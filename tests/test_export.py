@@ -78,6 +78,17 @@ def test_an_onnx_export_gives_the_keras_models_outputs_on_raw_inputs(runs, run_c
     np.testing.assert_allclose(spec.decode_outputs(outputs), saved.predict(raw), rtol=1e-5)
 
 
+@pytest.mark.backends
+def test_saved_model_and_onnx_export_on_this_backend(tmp_path, run_cli):
+    """On JAX the ONNX converter is jax2onnx, and SavedModel goes through jax2tf."""
+    run = tmp_path / "cf"
+    zoo.train("synthetic-cf-bias", out=str(run), verbose=0, train={"epochs": 1})
+    for fmt in ("saved-model", "onnx"):
+        run_cli("export", str(run), "--format", fmt)
+        check = json.loads((run / "export" / fmt / "export.json").read_text())["verification"]
+        assert check["relative_difference"] <= 1e-4
+
+
 def test_a_layer_the_converter_cannot_take_is_one_line_and_nothing_is_written(runs, run_cli):
     run = runs["charlm"]
     result = run_cli("export", str(run), "--format", "litert", "--out", str(run / "lite"), code=1)
@@ -124,6 +135,13 @@ def test_the_difference_is_relative_to_the_output_scale():
     assert compare(np.zeros((2, 1)), np.zeros((2, 1)))["relative_difference"] == 0.0
     with pytest.raises(ValueError):
         compare(expected, np.zeros(3))
+
+
+def test_the_best_checkpoint_exports_beside_the_final_model(runs, run_cli):
+    run = runs["cf"]
+    line = run_cli("export", str(run), "--format", "saved-model", "--checkpoint", "best").stdout
+    assert line.startswith(f"saved-model: {run / 'export' / 'saved-model-best'} ")
+    assert json.loads((run / "export" / "saved-model-best" / "export.json").read_text())["checkpoint"] == "best"
 
 
 def test_out_with_several_formats_is_refused(runs, run_cli):

@@ -73,11 +73,13 @@ def test_wheel_holds_every_source_file(wheel: zipfile.ZipFile) -> None:
     missing = []
     for folder, package in SOURCE_PACKAGES.items():
         for file in (ROOT / folder).rglob("*"):
-            if file.is_file() and "__pycache__" not in file.parts and file.suffix in (".py", ".yaml", ".typed"):
+            shipped_kinds = (".py", ".yaml", ".typed", ".html")
+            if file.is_file() and "__pycache__" not in file.parts and file.suffix in shipped_kinds:
                 shipped = f"{package}/{file.relative_to(ROOT / folder).as_posix()}"
                 if shipped not in names:
                     missing.append(shipped)
     assert not missing, f"left out of the wheel: {missing}"
+    assert "zoo/deploy/page.html" in names  # zoo serve's page: a data file, shipped as package data
 
 
 def test_wheel_holds_every_declared_module(wheel: zipfile.ZipFile) -> None:

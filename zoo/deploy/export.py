@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from zoo._version import __version__
+from zoo.backend import backend_name
 from zoo.errors import MissingExtraError, ZooError
 from zoo.runs import layout
 from zoo.runs.files import explain_os_error
@@ -64,20 +65,46 @@ class Format:
     keras_format: str
     artifact: str
     runtime: str  # the distribution whose runtime loads the artifact
-    needs: tuple[str, ...]  # importable modules: the converter, then the runtime
+    #: Importable modules (the converter, then the runtime) on each Keras backend that can export it.
+    needs: dict[str, tuple[str, ...]]
 
     def check_installed(self) -> None:
-        missing = [m for m in self.needs if importlib.util.find_spec(m) is None]
+        """One line if this backend cannot export the format, or a package it needs is missing."""
+        backend = backend_name()
+        if backend not in self.needs:
+            raise ZooError(
+                f"--format {self.name} needs Keras's {' or '.join(self.needs)} backend, and Keras runs on "
+                f"{backend!r} here: run with KERAS_BACKEND={next(iter(self.needs))}"
+            )
+        missing = [m for m in self.needs[backend] if importlib.util.find_spec(m) is None]
         if missing:
-            raise MissingExtraError(f"--format {self.name} needs {', '.join(missing)}: pip install 'keras-zoo[export]'")
+            # jax2onnx is not in the extra: it would bring JAX to every TensorFlow install.
+            extra = "pip install jax2onnx" if missing == ["jax2onnx"] else "pip install 'keras-zoo[export]'"
+            raise MissingExtraError(f"--format {self.name} needs {', '.join(missing)}: {extra}")
+
+    def modules(self) -> tuple[str, ...]:
+        return self.needs.get(backend_name(), ())
 
 
+_ONNX_RUNTIME = ("onnx", "onnxruntime")
 FORMATS = {
     f.name: f
     for f in (
-        Format("saved-model", "tf_saved_model", "saved_model", "tensorflow", ("tensorflow",)),
-        Format("onnx", "onnx", "model.onnx", "onnxruntime", ("tensorflow", "tf2onnx", "onnx", "onnxruntime")),
-        Format("litert", "litert", "model.tflite", "ai-edge-litert", ("tensorflow", "ai_edge_litert")),
+        Format(
+            "saved-model",
+            "tf_saved_model",
+            "saved_model",
+            "tensorflow",
+            {b: ("tensorflow",) for b in ("tensorflow", "jax")},
+        ),
+        Format(
+            "onnx",
+            "onnx",
+            "model.onnx",
+            "onnxruntime",
+            {"tensorflow": ("tf2onnx", *_ONNX_RUNTIME), "jax": ("jax2onnx", *_ONNX_RUNTIME)},
+        ),
+        Format("litert", "litert", "model.tflite", "ai-edge-litert", {"tensorflow": ("tensorflow", "ai_edge_litert")}),
     )
 }
 
@@ -120,7 +147,8 @@ def export_run(
     spec.check_installed()
     check_out_free(out, force)
     split, inputs = batch if batch is not None else verification_batch(saved)
-    expected = _as_numpy(saved.model.predict(inputs, verbose=0))  # also what tf2onnx needs: a called model
+    expected = _as_numpy(saved.model.predict(inputs, verbose=0))
+    saved.model(_first(inputs))  # the ONNX export needs a model that has been called (predict is not, on JAX)
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
@@ -171,6 +199,10 @@ def compare(expected: np.ndarray, actual: np.ndarray) -> dict[str, Any]:
     }
 
 
+def _first(inputs: Any) -> Any:
+    return {k: v[:1] for k, v in inputs.items()} if isinstance(inputs, dict) else inputs[:1]
+
+
 def _as_numpy(outputs: Any) -> np.ndarray:
     if isinstance(outputs, (list, tuple, dict)):
         raise ZooError("zoo export takes models with one output; this model has several")
@@ -216,7 +248,8 @@ def _conversion_failure(model: keras.Model, fmt: str, text: str) -> str:
                 f"has no {fmt} equivalent); export this model as {others}"
             )
     first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
-    return f"the {fmt} converter failed on {op_text}: {first[:300]}; export this model as {others}"
+    on = f" on {op_text}" if ops else ""
+    return f"the {fmt} converter failed{on}: {first[:300].rstrip('. ')}; export this model as {others}"
 
 
 @contextlib.contextmanager
@@ -298,7 +331,7 @@ def _metadata(saved: SavedRun, spec: Format, checkpoint: str, verification: dict
             "zoo": __version__,
             "keras": keras.__version__,
             "backend": keras.backend.backend(),
-            **{m: _version(m) for m in spec.needs},
+            **{m: _version(m) for m in spec.modules()},
         },
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
