@@ -82,6 +82,32 @@ def test_a_folder_of_text_files_and_a_folder_without_any(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ZooError, match=r"empty: no .txt files in this folder"):
         text_corpus(path=str(tmp_path / "empty"))
+    (tmp_path / "notes.txt").mkdir()  # a folder named like a text file is not read (once: IsADirectoryError)
+    again = text_corpus(path=str(tmp_path), seq_len=3, validation=0.0)
+    assert again.checksum == dataset.checksum
+
+
+def test_a_byte_order_mark_is_not_a_character(tmp_path):
+    (tmp_path / "bom.txt").write_bytes("\ufeffabcabcabc".encode())
+    assert text_corpus(path=str(tmp_path / "bom.txt"), seq_len=3, validation=0.0).spec.chars == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("dataset.seq_len=0", "seq_len and step must be at least 1. Received: seq_len=0, step=3"),
+        ("dataset.step=0", "seq_len and step must be at least 1. Received: seq_len=40, step=0"),
+        ("dataset.validation=1.0", "validation and test must be fractions in [0, 1) that add up to less than 1"),
+    ],
+)
+def test_corpus_settings_are_one_line_and_write_nothing(tmp_path, run_cli, setting, message):
+    (tmp_path / "c.txt").write_text("some text to read " * 20, encoding="utf-8")
+    error = run_cli(
+        "train", "synthetic-char-lstm", "--set", f"dataset={{use: text-corpus, path: {tmp_path / 'c.txt'}}}",
+        "--set", setting, "--out", str(tmp_path / "run"), code=1,
+    ).stderr  # fmt: skip
+    assert error.count("\n") == 1 and message in error and error.startswith("Error: dataset 'text-corpus'")
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +164,13 @@ def test_train_and_generate_from_the_command_line(run_cli, tmp_path):
     predicted = run_cli("predict", str(out), "ka mi").stdout
     assert '"next": ' in predicted and '"probability": ' in predicted
     error = run_cli("generate", str(out), "--prime", "ka", "-t", "hot", code=1).stderr
-    assert error == "Error: --temperature takes numbers, such as 0.2,0.5,1.0. Received: hot\n"
+    assert error == "Error: --temperature takes numbers, such as 0.2,0.5,1.0. Received: 'hot'\n"
+    empty = run_cli("generate", str(out), "--prime", "ka", "-t", "", code=1)  # once: exit 0 and nothing written
+    assert empty.stderr == "Error: --temperature takes numbers, such as 0.2,0.5,1.0. Received: ''\n"
+    seed = run_cli("generate", str(out), "--prime", "ka", "--rng-seed", "-1", code=2).stderr
+    assert "Invalid value for '--rng-seed': -1 is not in the range x>=0." in seed and "Traceback" not in seed
+    unseen = run_cli("generate", str(out), "--prime", "k#", code=1)  # once: the header and prime were printed first
+    assert unseen.stdout == "" and unseen.stderr.startswith("Error: characters '#' never appear in synthetic-text")
 
 
 def test_the_sample_text_callback_writes_as_the_model_learns(run_cli, tmp_path):

@@ -214,7 +214,67 @@ def test_a_bad_optimizer_setting_is_reported_before_the_data_is_read(monkeypatch
 def test_freezing_an_unknown_layer_lists_the_layers():
     with pytest.raises(RecipeError) as info:
         zoo.build(RECIPE, **small(train={"stages": [{"epochs": 1, "freeze": ["embedding"]}]}))
-    assert str(info.value) == ("train.stages: no layer named 'embedding' to freeze; layers: features, hidden, output")
+    assert str(info.value) == ("train.stages: no layer named 'embedding' to freeze (layers: features, hidden, output)")
+    with pytest.raises(RecipeError, match=r"no layer named 'hiden' to freeze; did you mean 'hidden'\?"):
+        zoo.build(RECIPE, **small(train={"stages": [{"epochs": 1, "freeze": ["hiden"]}]}))
+
+
+@pytest.mark.parametrize(
+    ("train", "message"),
+    [
+        (
+            {"stages": [{"epochs": 1}, {"epochs": 1, "unfreeze": ["hiden"]}]},
+            "Error: train.stages: no layer named 'hiden' to unfreeze; did you mean 'hidden'?",
+        ),
+        (
+            {"stages": [{"epochs": 1}, {"epochs": 1, "cache_features": "hiden"}]},
+            "Error: train.stages: cache_features: no layer named 'hiden'",
+        ),
+        (
+            {
+                "optimizer": {
+                    "use": "adam",
+                    "learning_rate": {
+                        "use": "exponential-decay",
+                        "initial_learning_rate": 0.01,
+                        "decay_steps": 10,
+                        "decay_rate": 0.9,
+                    },
+                },
+                "callbacks": [{"use": "reduce-lr-on-plateau"}],
+            },
+            "Error: train: the optimizer's learning rate is a schedule, and callback ReduceLROnPlateau sets the",
+        ),
+    ],
+    ids=["a later stage's layer", "a later stage's cache_features", "a schedule and a callback that sets the rate"],
+)
+def test_what_would_fail_mid_training_is_refused_before_the_run_is_written(
+    run_cli, write_file, tmp_path, train, message
+):
+    import yaml
+
+    recipe = write_file("r.yaml", yaml.safe_dump({"extends": RECIPE, **small(train=train)}))
+    error = run_cli("train", "-c", str(recipe), "--out", str(tmp_path / "run"), code=1).stderr
+    assert error.startswith(message) and error.count("\n") == 1, error
+    assert not (tmp_path / "run").exists()
+
+
+def test_whatever_fails_during_training_marks_the_run_failed_with_its_reason(run_cli, tmp_path, monkeypatch):
+    from zoo.fit import stages
+
+    def fails(self, index, stage):
+        raise RuntimeError(
+            "Graph execution error:\n\nDetected at node x defined at (most recent call last):\n"
+            '  File "train.py", line 1, in <module>\n\nReceived a label value of 1 which is outside [0, 1).\n'
+            "\t [[{{node x}}]] [Op:__inference]"
+        )
+
+    monkeypatch.setattr(stages.Fitter, "fit_stage", fails)
+    error = run_cli("train", RECIPE, *SMALL, "--out", str(tmp_path / "run"), "-q", code=1).stderr
+    reason = "Received a label value of 1 which is outside [0, 1)."
+    assert error == f"Error: training failed after 0 epoch(s): {reason}; {tmp_path / 'run'} is marked failed\n"
+    meta = json.loads((tmp_path / "run" / "meta.json").read_text())
+    assert meta["status"] == "failed" and meta["failure"] == reason
 
 
 def test_a_saved_model_that_needs_code_is_one_line_and_runs_none(run_cli, tmp_path, monkeypatch):

@@ -111,25 +111,25 @@ def _folder(root: Path, classes=("cats", "dogs"), per_class=4, size=40) -> Path:
 
 
 def test_an_image_folder_streams_single_images_with_a_seeded_validation_draw(tmp_path):
-    dataset = image_folder(str(_folder(tmp_path / "pets", per_class=10)), image_size=(32, 32), validation=0.2)
+    dataset = image_folder(path=str(_folder(tmp_path / "pets", per_class=10)), image_size=(32, 32), validation=0.2)
     assert dataset.spec.classes == ["cats", "dogs"] and dataset.spec.image_size == [32, 32]
     train, validation = dataset.splits["train"], dataset.splits["validation"]
     assert train.streams and (len(train), len(validation)) == (16, 4)
     x, y = next(iter(train.x))
     assert tuple(x.shape) == (32, 32, 3) and y.shape == ()  # single samples: the zoo batches them
-    again = image_folder(str(tmp_path / "pets"), image_size=(32, 32), validation=0.2)
+    again = image_folder(path=str(tmp_path / "pets"), image_size=(32, 32), validation=0.2)
     assert again.checksum == dataset.checksum
-    assert image_folder(str(tmp_path / "pets"), image_size=(40, 40)).checksum != dataset.checksum
+    assert image_folder(path=str(tmp_path / "pets"), image_size=(40, 40)).checksum != dataset.checksum
 
 
 def test_train_validation_and_test_folders_are_used_when_present(tmp_path):
     for split, n in (("train", 3), ("validation", 2), ("test", 1)):
         _folder(tmp_path / "pets" / split, per_class=n)
-    dataset = image_folder(str(tmp_path / "pets"), image_size=(32, 32))
+    dataset = image_folder(path=str(tmp_path / "pets"), image_size=(32, 32))
     assert {name: len(split) for name, split in dataset.splits.items()} == {"train": 6, "validation": 4, "test": 2}
     _folder(tmp_path / "pets" / "test", classes=("birds",), per_class=1)
     with pytest.raises(ZooError, match=r"test: class folders \['birds', 'cats', 'dogs'\] differ from train/'s"):
-        image_folder(str(tmp_path / "pets"), image_size=(32, 32))
+        image_folder(path=str(tmp_path / "pets"), image_size=(32, 32))
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
@@ -139,7 +139,7 @@ def test_a_corrupt_image_is_named_before_training(tmp_path, damage):
     data = bad.read_bytes()
     bad.write_bytes(b"this is not a JPEG" if damage == "garbage" else data[: len(data) // 3])
     with pytest.raises(ZooError, match=rf"{bad}: not an image that can be decoded"):
-        image_folder(str(root), image_size=(32, 32))
+        image_folder(path=str(root), image_size=(32, 32))
 
 
 def test_an_empty_class_folder_one_class_or_no_folder_is_one_clear_line(tmp_path):
@@ -147,11 +147,11 @@ def test_an_empty_class_folder_one_class_or_no_folder_is_one_clear_line(tmp_path
     (root / "birds").mkdir()
     (root / "birds" / "notes.txt").write_text("no images here")
     with pytest.raises(ZooError, match=r"birds: no images"):
-        image_folder(str(root))
+        image_folder(path=str(root))
     with pytest.raises(ZooError, match=r"one class folder \('cats'\); a classifier needs at least two"):
-        image_folder(str(_folder(tmp_path / "one", classes=("cats",))))
+        image_folder(path=str(_folder(tmp_path / "one", classes=("cats",))))
     with pytest.raises(ZooError, match="is not a folder"):
-        image_folder(str(tmp_path / "nowhere"))
+        image_folder(path=str(tmp_path / "nowhere"))
 
 
 def test_dogs_vs_cats_offline_says_where_to_put_the_images(tmp_path):
@@ -425,7 +425,7 @@ def test_dogs_vs_cats_images_train_and_predict(run_cli, tmp_path):
             (tmp_path / "few" / split / f"{kind}s").mkdir(parents=True)
             for i in names:
                 shutil.copy(root / split / f"{kind}s" / f"{kind}.{i}.jpg", tmp_path / "few" / split / f"{kind}s")
-    dataset = image_folder(str(root), image_size=(64, 64))
+    dataset = image_folder(path=str(root), image_size=(64, 64))
     assert {k: len(v) for k, v in dataset.splits.items()} == {"train": 1000, "validation": 400}
     assert dataset.spec.classes == ["cats", "dogs"]
     run_cli("train", "dogs-vs-cats-vgg-small", "--out", "run", "--set", f"dataset.path={tmp_path / 'few'}",
@@ -462,3 +462,56 @@ def test_the_lessons_dogs_vs_cats_recipe_runs_from_an_imagenet_file(run_cli, tmp
     assert "features of 'flatten' for 12 train samples computed and cached" in result.stderr
     meta = json.loads((tmp_path / "run" / "meta.json").read_text())
     assert meta["status"] == "complete" and meta["epochs"] == 3
+
+
+def test_an_image_folder_recipe_sets_its_path_and_zoo_show_lists_it(tmp_path, run_cli, write_file):
+    folder = _folder(tmp_path / "pets", per_class=5, size=32)
+    shown = run_cli("show", "image-folder").stdout
+    assert "path" in shown
+    recipe = write_file(
+        "r.yaml",
+        f"""
+        extends: synthetic-images-vgg
+        dataset: {{use: image-folder, path: {folder}, image_size: [32, 32], validation: 0.2}}
+        train: {{epochs: 1}}
+    """,
+    )
+    run_cli("build", "-c", str(recipe), "--dry-run")  # once: "unknown parameter" (path was positional)
+    run_cli("train", "-c", str(recipe), "--out", str(tmp_path / "run"), "-q")
+    assert json.loads((tmp_path / "run" / "spec.json").read_text())["classes"] == ["cats", "dogs"]
+
+
+@pytest.mark.parametrize("classes", [1, 2])
+def test_a_model_whose_classes_are_not_the_datasets_is_refused_before_the_run_is_written(tmp_path, run_cli, classes):
+    """Once: classes=1 failed inside fit and left the run 'training'; classes=2 of 3 trained silently
+    and `zoo predict` printed bare lists of probabilities."""
+    error = run_cli(
+        "train", "synthetic-images-vgg", "--set", f"model.classes={classes}", "--out", str(tmp_path / "run"), code=1
+    ).stderr
+    assert error == (
+        f"Error: model 'vgg16' outputs {classes} class(es), and dataset 'synthetic-images' has 3 (bars, disc, "
+        f"frame); set model.classes=3, or leave it out to follow the dataset\n"
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_positional_adapter_parameter_in_a_recipe_names_the_plugins_mistake(tmp_path, run_cli, write_file):
+    plugin = write_file(
+        "positional.py",
+        """
+        from zoo.plugin import Dataset, hookimpl
+
+        def folder_data(path: str, *, size: int = 1) -> Dataset:
+            raise AssertionError("never called")
+
+        @hookimpl
+        def register_datasets(register):
+            register("folder-data", folder_data)
+    """,
+    )
+    error = run_cli(
+        "--plugin", str(plugin), "build", "synthetic-images-vgg", "--set", "dataset={use: folder-data, path: x}",
+        "--dry-run", code=1,
+    ).stderr  # fmt: skip
+    assert "takes 'path' positionally, as the zoo fills it itself" in error
+    assert "the plugin should declare it keyword-only (after `*`)" in error and error.count("\n") == 1

@@ -79,7 +79,7 @@ class CharSpec(DatasetSpec):
 def read_text(path: Path) -> str:
     """A UTF-8 file, or the .txt files of a folder (sorted, joined by newlines); one line on error."""
     if path.is_dir():
-        files = sorted(path.rglob("*.txt"))
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
         if not files:
             raise ZooError(f"{path}: no .txt files in this folder; give a text file or a folder of .txt files")
     elif path.is_file():
@@ -90,7 +90,7 @@ def read_text(path: Path) -> str:
     for file in files:
         raw = file.read_bytes()
         try:
-            texts.append(raw.decode("utf-8"))
+            texts.append(raw.decode("utf-8-sig"))  # a byte-order mark is not a character of the text
         except UnicodeDecodeError as exc:
             raise ZooError(
                 f"{file}: byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8; save the file as UTF-8"

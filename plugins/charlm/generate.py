@@ -107,9 +107,12 @@ def reference_generate(
 
 def parse_temperatures(values: tuple[str, ...]) -> list[float]:
     try:
-        return [float(t) for value in values for t in value.replace(",", " ").split()]
+        temperatures = [float(t) for value in values for t in value.replace(",", " ").split()]
     except ValueError:
-        raise ZooError(f"--temperature takes numbers, such as 0.2,0.5,1.0. Received: {' '.join(values)}") from None
+        temperatures = []
+    if not temperatures:
+        raise ZooError(f"--temperature takes numbers, such as 0.2,0.5,1.0. Received: {' '.join(map(repr, values))}")
+    return temperatures
 
 
 @click.command(name="generate")
@@ -125,7 +128,9 @@ def parse_temperatures(values: tuple[str, ...]) -> list[float]:
     show_default=True,
     help="0 writes the likeliest character; higher is more adventurous. Several: -t 0.2,0.5,1.0.",
 )
-@click.option("--rng-seed", default=0, show_default=True, help="The same seed writes the same text.")
+@click.option(
+    "--rng-seed", default=0, show_default=True, type=click.IntRange(0), help="The same seed writes the same text."
+)
 @click.option("--checkpoint", type=click.Choice(["final", "best"]), default="final", show_default=True)
 @pass_registry
 def generate_command(
@@ -143,6 +148,7 @@ def generate_command(
     saved = load_run(run_dir, registry, model="model.keras" if checkpoint == "final" else "checkpoints/best.keras")
     if not isinstance(saved.spec, CharSpec):
         raise ZooError(f"{run_dir} was trained on {type(saved.spec).__name__} data; `zoo generate` needs characters")
+    saved.spec.encode(prime)  # an unseen character is refused before anything is written
     for temperature in parse_temperatures(temperatures):
         click.echo(f"--- temperature {temperature:g}")
         click.echo(prime, nl=False)

@@ -141,8 +141,8 @@ def _checksum(files: list[str], root: Path, settings: str) -> str:
 
 
 def image_folder(
-    path: str,
     *,
+    path: str,
     image_size: tuple[int, int] = (224, 224),
     color_mode: ColorMode = "rgb",
     validation: float = 0.2,
@@ -247,7 +247,11 @@ def dogs_vs_cats(
             f"{root}/train/{{cats,dogs}}/ and {root}/validation/{{cats,dogs}}/, or set dataset.path"
         )
     dataset = image_folder(
-        str(root), image_size=image_size, validation=validation, seed=seed, crop_to_aspect_ratio=crop_to_aspect_ratio
+        path=str(root),
+        image_size=image_size,
+        validation=validation,
+        seed=seed,
+        crop_to_aspect_ratio=crop_to_aspect_ratio,
     )
     dataset.spec.name = "dogs-vs-cats"
     return dataset
@@ -312,6 +316,6 @@ def synthetic_images(
             tmp.rename(root)
         except OSError:  # another process drew the same images first
             shutil.rmtree(tmp, ignore_errors=True)
-    dataset = image_folder(str(root), image_size=(image_size, image_size), seed=seed)
+    dataset = image_folder(path=str(root), image_size=(image_size, image_size), seed=seed)
     dataset.spec.name, dataset.spec.synthetic, dataset.source = "synthetic-images", True, "generated"
     return dataset

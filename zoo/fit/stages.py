@@ -120,14 +120,62 @@ def set_trainable(model: keras.Model, patterns: list[str], trainable: bool) -> l
     for pattern in patterns:
         matched = [layer for layer in layers if fnmatch.fnmatchcase(layer.name, pattern)]
         if not matched:
-            names = ", ".join(layer.name for layer in layers)
+            names = [layer.name for layer in layers]
             raise RecipeError(
-                f"train.stages: no layer named {pattern!r} to {'unfreeze' if trainable else 'freeze'}; layers: {names}"
+                f"train.stages: no layer named {pattern!r} to {'unfreeze' if trainable else 'freeze'}"
+                f"{did_you_mean(pattern, names)} (layers: {', '.join(names)})"
             )
         for layer in matched:
             layer.trainable = trainable
             changed.append(layer.name)
     return changed
+
+
+def preflight(built: Built) -> None:
+    """Refuse, before the run folder is written, what would otherwise fail in the middle of training:
+    a later stage's layer names, a ``cache_features`` layer the model cannot be split at, a model
+    whose classes are not the dataset's, a learning-rate schedule with a callback that sets the rate."""
+    keras = import_keras()
+    plan, model = built.plan, built.model
+    layers = list(all_layers(model))
+    for stage in plan.train.stages:
+        for pattern, verb in [*((p, "freeze") for p in stage.freeze), *((p, "unfreeze") for p in stage.unfreeze)]:
+            if not any(fnmatch.fnmatchcase(layer.name, pattern) for layer in layers):
+                names = [layer.name for layer in layers]
+                raise RecipeError(
+                    f"train.stages: no layer named {pattern!r} to {verb}{did_you_mean(pattern, names)} "
+                    f"(layers: {', '.join(names)})"
+                )
+        if stage.cache_features:
+            split_at(model, str(stage.cache_features))
+    _check_classes(built)
+    schedule = isinstance(plan.train.optimizer.get("learning_rate"), Mapping)
+    setters = [
+        c
+        for c in recipe_callbacks(plan, built.dataset.spec)
+        if isinstance(c, (keras.callbacks.ReduceLROnPlateau, keras.callbacks.LearningRateScheduler))
+    ]
+    if schedule and setters and any(stage.learning_rate is None for stage in plan.train.stages):
+        raise RecipeError(
+            f"train: the optimizer's learning rate is a schedule, and callback {type(setters[0]).__name__} "
+            f"sets the rate too, which Keras cannot do to a schedule; keep one of them"
+        )
+
+
+def _check_classes(built: Built) -> None:
+    """A classifier's output must have one unit per class of the dataset (one for a binary sigmoid)."""
+    spec = built.dataset.spec
+    classes = getattr(spec, "classes", None)
+    if not classes or spec.task not in ("binary", "multiclass"):
+        return
+    units = built.model.outputs[0].shape[-1]
+    fits = units == len(classes) if spec.task == "multiclass" else units in (1, len(classes))
+    if not fits:
+        raise RecipeError(
+            f"model {built.plan.model.use!r} outputs {units} class(es), and dataset {built.plan.dataset.use!r} "
+            f"has {len(classes)} ({', '.join(map(str, classes[:10]))}); set model.classes={len(classes)}, "
+            f"or leave it out to follow the dataset"
+        )
 
 
 def compile_stage(built: Built, stage: Stage) -> None:

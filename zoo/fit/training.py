@@ -19,10 +19,9 @@ from zoo.assembly.compose import load_dataset
 from zoo.catalog.specs import Dataset
 from zoo.console import note
 from zoo.errors import RecipeError, ZooError
-from zoo.fit.callbacks import recipe_callbacks
 from zoo.fit.distribution import cluster, lost_peer, scratch_unless_chief
 from zoo.fit.provenance import save_built
-from zoo.fit.stages import Fitter, compile_model, fill_task_defaults, prepare
+from zoo.fit.stages import Fitter, compile_model, fill_task_defaults, preflight, prepare
 from zoo.fit.summary import baseline
 from zoo.recipes.plan import Plan
 from zoo.runs import layout
@@ -131,7 +130,7 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
     """Train into ``out``; a worker that is not the chief trains into a scratch folder it removes,
     so its messages speak of the chief's run instead."""
     built = prepare(plan)
-    recipe_callbacks(plan, built.dataset.spec)  # a callback's bad setting is refused before the run is written
+    preflight(built)  # what would fail in the middle of training is refused before the run is written
     run = save_built(built, out, force, status="training")
     where = str(run.path) if chief else "the chief's run"
     if verbose != 0 and chief:
@@ -158,7 +157,13 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
     except Exception as exc:
         lost = lost_peer(plan.train.distribute, exc)
         if lost is None:
-            raise
+            rows = run.read_history()
+            run.plot_history(rows)
+            reason = _first_line(exc)
+            run.update_meta(status="failed", epochs=len(rows), failure=reason)
+            raise TrainingFailed(
+                f"training failed after {len(rows)} epoch(s): {reason}; {where} is marked failed"
+            ) from exc
         rows = run.read_history()
         run.update_meta(status="failed", epochs=len(rows))
         if not chief:
@@ -191,6 +196,18 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
         baseline=baseline(built.dataset),
     )
     return run
+
+
+def _first_line(exc: BaseException) -> str:
+    """The line of an error that says what was wrong: TensorFlow's start "Graph execution error:",
+    list where the op was defined, and say it further down."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    telling = [
+        line
+        for line in lines
+        if not line.endswith(":") and not line.startswith(("Detected at node", 'File "', "[[", "Stack trace"))
+    ]
+    return ((telling or lines or [type(exc).__name__])[0])[:500]
 
 
 def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:

@@ -327,6 +327,13 @@ def _check_section(
     checked: dict[str, Any] = {}
     for key, value in values.items():
         where = _where(values, key) or section_where
+        if key not in params and key in {p.name for p in injected_parameters(target)}:
+            raise ctx.error(
+                where,
+                f"{section}.{key}",
+                f"{owner} takes {key!r} positionally, as the zoo fills it itself (a spec, an embedding, a "
+                f"dataset), so no recipe can set it; the plugin should declare it keyword-only (after `*`)",
+            )
         if key not in params:
             raise ctx.error(
                 where,

@@ -58,6 +58,9 @@ class ZooGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # Ctrl-C: the shell's convention (130), as `zoo train` exits, not click's "Aborted!"
+            click.echo("", err=True)
+            ctx.exit(130)
         except ZooError as exc:
             if ctx.params.get("debug"):
                 raise
