@@ -329,6 +329,57 @@ def test_features_are_reused_and_invalidated_by_the_data_or_the_weights(tmp_path
     assert not features(base, split, 4, "data-1 train flatten", cache=tmp_path).cached
 
 
+def _bad_crc(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("x.npy")
+    data = bytearray(path.read_bytes())
+    data[info.header_offset + 30 + len(info.filename) + 100] ^= 0xFF  # a byte of x.npy's data
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "File is not a zip file"),
+        (lambda p: p.write_bytes(b""), ""),
+        (_bad_crc, "Bad CRC-32"),
+        (lambda p: np.savez(p, x=np.zeros((10, 5), "float32"), y=np.zeros(10), key=np.array("x")), "made for other"),
+        (lambda p: np.savez(p, x=np.zeros((10, 5), "float32"), y=np.zeros(10)), "'key is not a file"),
+    ],
+    ids=["truncated", "zero bytes", "bad CRC", "another key", "no key (an older cache)"],
+)
+def test_any_cache_that_cannot_be_used_is_computed_again_with_one_line(tmp_path, capsys, damage, reason):
+    """Once: only non-zip garbage was recomputed; a zero-byte file printed `Aborted!`, the others
+    crashed or trained on wrong data."""
+    spec = ImageSpec.example()
+    base, _ = split_at(vgg16(spec, **TINY), "flatten")
+    split = Split(spec.example_inputs(10), np.arange(10) % 2)
+    first = features(base, split, 4, "k", cache=tmp_path)
+    damage(first.path)
+    capsys.readouterr()
+    again = features(base, split, 4, "k", cache=tmp_path)
+    assert not again.cached and np.array_equal(again.x, first.x)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"zoo: the feature cache {first.path} cannot be used (") and reason in line
+    assert line.endswith("); computing the features again")
+    assert features(base, split, 4, "k", cache=tmp_path).cached  # and the cache is whole again
+
+
+def test_a_cache_of_the_wrong_shape_or_count_is_not_trained_on(tmp_path, capsys):
+    spec = ImageSpec.example()
+    base, _ = split_at(vgg16(spec, **TINY), "flatten")
+    split = Split(spec.example_inputs(10), np.arange(10) % 2)
+    first = features(base, split, 4, "k", cache=tmp_path)
+    key = np.load(first.path)["key"]
+    for x, y in [(np.zeros((10, 5), "float32"), np.zeros(10)), (np.zeros((7, 32), "float32"), np.zeros(7))]:
+        np.savez(first.path, x=x, y=y, key=key)
+        again = features(base, split, 4, "k", cache=tmp_path)
+        assert not again.cached and again.x.shape == (10, 32)
+    assert "7 features and 7 targets for 10 samples" in capsys.readouterr().err
+
+
 def test_a_layer_that_not_every_path_crosses_cannot_cache_features():
     import keras
 
@@ -515,3 +566,24 @@ def test_a_positional_adapter_parameter_in_a_recipe_names_the_plugins_mistake(tm
     ).stderr  # fmt: skip
     assert "takes 'path' positionally, as the zoo fills it itself" in error
     assert "the plugin should declare it keyword-only (after `*`)" in error and error.count("\n") == 1
+
+
+def test_misleading_messages_now_say_what_is_wrong(tmp_path, run_cli):
+    run = tmp_path / "run"
+    run_cli("build", "synthetic-images-vgg", "--out", str(run))
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    error = run_cli("predict", str(run), str(folder), code=1).stderr  # once: "no such image file"
+    assert error == f"Error: {folder} is a folder; give image files (e.g. {folder}/*.jpg)\n"
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    error = run_cli("predict", str(run), str(text), code=1).stderr
+    assert error.startswith(f"Error: {text}: not an image file that can be read") and "BytesIO" not in error
+    error = run_cli(
+        "build", "synthetic-images-vgg", "--set", "dataset={use: dogs-vs-cats, path: " + str(text) + "}", code=1
+    ).stderr  # once: "download them from Kaggle"
+    assert "is a file; give the folder that holds train/{cats,dogs}/" in error and error.count("\n") == 1
+    for damaged in (b"", (run / "model.keras").read_bytes()[:1000]):  # once: "File not found"
+        (run / "model.keras").write_bytes(damaged)
+        error = run_cli("predict", str(run), str(text), code=1).stderr
+        assert f"model.keras: damaged ({len(damaged):,} bytes, not a complete .keras file)" in error

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ def load_image(image: str | os.PathLike[str] | bytes, spec: ImageSpec, label: st
         source: Any = io.BytesIO(image)
     else:
         source = label = str(image)
+        if Path(image).is_dir():
+            raise ZooError(f"{image} is a folder; give image files (e.g. {image}/*.jpg)")
         if not Path(image).is_file():
             raise ZooError(f"{image}: no such image file")
     try:
@@ -80,7 +83,7 @@ def load_image(image: str | os.PathLike[str] | bytes, spec: ImageSpec, label: st
             source, color_mode=spec.color_mode, target_size=tuple(spec.image_size), interpolation="bilinear"
         )
     except Exception as exc:  # PIL's UnidentifiedImageError, OSError for a truncated file, ...
-        reason = str(exc).replace(repr(source), "the file") if isinstance(image, bytes) else str(exc)
+        reason = re.sub(r"<_io\.BytesIO object at 0x[0-9a-f]+>", "it", str(exc))  # Keras reads files into one
         raise ZooError(f"{label}: not an image file that can be read ({reason})") from None
     return keras.utils.img_to_array(loaded, dtype="float32")
 
@@ -240,6 +243,11 @@ def dogs_vs_cats(
         crop_to_aspect_ratio: Crop to the target's aspect ratio before resizing, instead of squashing.
     """
     root = Path(path).expanduser() if path else data_home() / "dogs-vs-cats"
+    if root.is_file():
+        raise ZooError(
+            f"dataset.path {str(root)!r} is a file; give the folder that holds train/{{cats,dogs}}/ "
+            f"(and validation/{{cats,dogs}}/)"
+        )
     if not root.is_dir():
         raise ZooError(
             f"the Dogs vs. Cats images are not in {root}; download them from "

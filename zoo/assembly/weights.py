@@ -11,8 +11,10 @@ building; the report goes to ``meta.json``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -129,13 +131,16 @@ def _named_file(name: str, entry: Entry) -> Path:
     spec = known[name]
     cache = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
     try:
-        return Path(
-            keras.utils.get_file(spec["file"], spec["url"], file_hash=spec.get("file_hash"), cache_subdir="models")
-        )
+        with contextlib.redirect_stdout(sys.stderr):  # Keras's "Downloading data from" and bar are not output
+            fetched = keras.utils.get_file(
+                spec["file"], spec["url"], file_hash=spec.get("file_hash"), cache_subdir="models"
+            )
+        return Path(fetched)
     except Exception as exc:  # offline, or a checksum mismatch
+        reason = str(exc).splitlines()[0].rpartition(" -- ")[2][:120]  # the cause, without the URL again
         raise RecipeError(
-            f"build.initial_weights: {name} weights ({spec['file']}) are not on this machine and could not be "
-            f"downloaded ({str(exc).splitlines()[0][:200]}); put {spec['file']} in {cache}/ (from {spec['url']})"
+            f"build.initial_weights: the {name} weights are not on this machine and could not be downloaded "
+            f"({reason}); put {spec['file']} in {cache}/ (from {spec['url']})"
         ) from None
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from zoo.catalog.specs import Split, data_home, sha256_of
+from zoo.console import note
 from zoo.errors import RecipeError
 from zoo.runs.files import atomic_path
 
@@ -82,15 +83,36 @@ def features(base: keras.Model, split: Split, batch_size: int, key: str, cache: 
     split) and ``base``'s weights match a saved file, else computed and saved."""
     start = time.perf_counter()
     folder = cache or data_home() / "features"
-    path = folder / f"{sha256_of(key, weights_digest(base))[:24]}.npz"
-    if path.is_file():
+    full_key = sha256_of(key, weights_digest(base))
+    path = folder / f"{full_key[:24]}.npz"
+    if path.exists():
         try:
-            with np.load(path, allow_pickle=False) as saved:
-                return Features(saved["x"], saved["y"], path, True, time.perf_counter() - start)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is computed again and replaced
+            x, y = _read_cache(path, full_key, base, len(split))
+            return Features(x, y, path, True, time.perf_counter() - start)
+        except Exception as exc:  # any damage at all (truncated, bad CRC, empty, wrong arrays): compute again
+            note(f"the feature cache {path} cannot be used ({_reason(exc)}); computing the features again")
     x, y = _compute(base, split, batch_size)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as file:
-        np.savez(file, x=x, y=y)
+        np.savez(file, x=x, y=y, key=np.array(full_key))
     return Features(x, y, path, False, time.perf_counter() - start)
+
+
+def _read_cache(path: Path, key: str, base: keras.Model, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cached arrays, only if they are what the file claims to be: this key, the base's output
+    shape, a float dtype, one row per sample, as many targets as rows."""
+    with np.load(path, allow_pickle=False) as saved:
+        found_key, x, y = str(saved["key"]), saved["x"], saved["y"]  # reading decompresses: a bad CRC fails here
+    expected = tuple(base.outputs[0].shape[1:])
+    if found_key != key:
+        raise ValueError("it was made for other data or weights")
+    if x.shape[1:] != expected or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"features shaped {x.shape} of {x.dtype}, not (N, {', '.join(map(str, expected))}) floats")
+    if len(x) != count or len(y) != count:
+        raise ValueError(f"{len(x)} features and {len(y)} targets for {count} samples")
+    return x, y
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

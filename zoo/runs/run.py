@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,6 +137,13 @@ class Run:
         path = self.path / name
         if not path.is_file():
             raise RunError(f"{path}: missing; this run has no saved model (did the build fail?)")
+        if not zipfile.is_zipfile(path):  # Keras calls an empty or truncated file "File not found"
+            best = name == layout.MODEL and (self.path / layout.BEST).is_file()
+            other = "; or use its best checkpoint (--checkpoint best)" if best else ""
+            raise RunError(
+                f"{path}: damaged ({path.stat().st_size:,} bytes, not a complete .keras file); "
+                f"train the run again{other}"
+            )
         try:
             if prepare is not None:
                 prepare()
