@@ -62,6 +62,18 @@ CASES = [
         "Error: train.stages: every stage has 0 epochs, so nothing would be trained",
     ),
     (
+        "zero epochs to train, in a dry run (once: called valid)",
+        ["train", "tiny-linear-points", "--set", "train.epochs=0", "--dry-run"],
+        {},
+        "Error: train.stages: every stage has 0 epochs, so nothing would be trained",
+    ),
+    (
+        "a kind mistyped in zoo list (once: 'nothing matches', exit 0)",
+        ["list", "modles"],
+        {},
+        "Error: nothing matches 'modles'; did you mean 'models'?",
+    ),
+    (
         "a YAML alias bomb in a recipe file",
         ["build", "-c", "bomb.yaml", "--dry-run"],
         {"bomb.yaml": BOMB},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from zoo.errors import ZooError
 from zoo_plugins.cf.data import RatingsSpec
 from zoo_plugins.cf.models import cf_bias, cf_nn
 
@@ -77,3 +78,23 @@ def test_training_recovers_the_planted_item_biases(tmp_path):
 def test_predicted_ratings_stay_within_the_scale():
     spec = RatingsSpec(name="r", task="regression", rating_min=0.5, rating_max=5.0)
     assert spec.decode_outputs(np.array([[5.7], [3.25], [-0.1]])) == [5.0, 3.25, 0.5]
+
+
+def test_ids_typed_as_text_say_how_to_write_the_pair():
+    """Once `zoo predict RUN 1 5` said user 1 was never seen: the two words reach the spec as text."""
+    spec = RatingsSpec.example()
+    with pytest.raises(ZooError, match=r"^user id '1' was never seen in training; .*; '1' is text here: give each "):
+        spec.encode_inputs(["1", "5"])
+    with pytest.raises(
+        ZooError, match=r"^item id 99 was never seen in training; predictions exist only for the 5 items"
+    ):
+        spec.encode_inputs([[1, 99]])
+    with pytest.raises(ZooError, match=r"^ids are numbers or strings. Received: \[\[1\], 2\]"):
+        spec.encode_inputs([[[1], 2]])
+
+
+def test_evaluate_names_the_splits_a_dataset_has(run_cli, tmp_path):
+    run_cli("train", "synthetic-cf-bias", "--set", "train.epochs=1", "--out", str(tmp_path / "r"), "-q")
+    error = run_cli("evaluate", str(tmp_path / "r"), "--split", "test", code=1).stderr  # once: no list of splits
+    assert error == "Error: dataset 'synthetic-ratings' has no test split; it has train, validation\n"
+    assert run_cli("evaluate", str(tmp_path / "r")).stdout.startswith("validation: loss=")

@@ -94,6 +94,9 @@ def test_bad_arguments_are_refused_first():
         vgg16(ImageSpec.example(), pooling="avg")
     with pytest.raises(ValueError, match="at least 32x32"):
         vgg16(ImageSpec.example(), input_shape=(16, 16, 3))
+    small = ImageSpec(name="s", task="multiclass", classes=["a", "b"], image_size=[16, 40])
+    with pytest.raises(ValueError, match=r"at least 32x32. Received: 16x40 \(dataset.image_size"):
+        vgg16(small, include_top=False, pooling="avg")  # once: five lines of Keras's tensor reprs
 
 
 # -- image folders ------------------------------------------------------------------------------

@@ -78,20 +78,23 @@ class RatingsSpec(DatasetSpec):
         for user, item in pairs:
             if not all(isinstance(x, (int, str)) for x in (user, item)):
                 raise ZooError(f"ids are numbers or strings. Received: {[user, item]!r}")
-            if user not in users:
-                raise ZooError(
-                    f"user id {user!r} was never seen in training; predictions exist only for "
-                    f"the {self.n_users} users of {self.name}"
-                )
-            if item not in items:
-                raise ZooError(
-                    f"item id {item!r} was never seen in training; predictions exist only for "
-                    f"the {self.n_items} items of {self.name}"
-                )
+            for kind, given, known, count in (("user", user, users, self.n_users), ("item", item, items, self.n_items)):
+                if given not in known:
+                    raise ZooError(
+                        f"{kind} id {given!r} was never seen in training; predictions exist only for the "
+                        f"{count} {kind}s of {self.name}{_as_text_hint(given, known)}"
+                    )
         return {
             "user": np.array([users[u] for u, _ in pairs], "int32"),
             "item": np.array([items[i] for _, i in pairs], "int32"),
         }
+
+
+def _as_text_hint(given: Any, known: dict[Any, int]) -> str:
+    """A number typed as text (``zoo predict RUN 1 5``) where the ids are numbers: say how to write the pair."""
+    if isinstance(given, str) and given.lstrip("-").isdigit() and int(given) in known:
+        return f"; {given!r} is text here: give each pair as a list, e.g. zoo predict RUN '[{given}, ...]'"
+    return ""
 
 
 def split_indices(n: int, validation: float, seed: int, test: float = 0.0) -> tuple[np.ndarray, ...]:

@@ -106,8 +106,6 @@ def _check(p: dict[str, Any]) -> None:
     shape = p["input_shape"]
     if shape is not None and (len(shape) != 3 or min(shape) < 1):
         raise ValueError(f"input_shape must be (height, width, channels). Received: input_shape={shape}")
-    if shape is not None and p["include_top"] and min(shape[:2]) < 32:
-        raise ValueError(f"the top needs images of at least 32x32 (five 2x2 poolings). Received: input_shape={shape}")
 
 
 def _augmentation(x: keras.KerasTensor, p: dict[str, Any]) -> keras.KerasTensor:
@@ -137,6 +135,11 @@ def vgg(variant: str, spec: ImageSpec, **params: Any) -> keras.Model:
     from keras import Input, Model, layers
 
     shape = tuple(p["input_shape"] or (*spec.image_size, spec.channels))
+    if min(shape[:2]) < 32:  # checked here, where the dataset's size is known too: Keras's error is five lines
+        raise ValueError(
+            f"VGG's five 2x2 poolings need images of at least 32x32. Received: {shape[0]}x{shape[1]} "
+            f"(dataset.image_size, or model.input_shape)"
+        )
     classes = len(spec.classes) if p["classes"] is None else p["classes"]
     image = Input(shape=shape, name="image")
     x = _augmentation(image, p)

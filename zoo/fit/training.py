@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from zoo.assembly.compose import load_dataset
 from zoo.catalog.specs import Dataset
 from zoo.console import note
-from zoo.errors import RecipeError, ZooError
+from zoo.errors import ZooError
 from zoo.fit.distribution import cluster, lost_peer, scratch_unless_chief
 from zoo.fit.provenance import save_built
 from zoo.fit.stages import Fitter, compile_model, fill_task_defaults, preflight, prepare
@@ -110,11 +110,7 @@ def train_plan(
     multi-worker job's worker that is not the chief: it trains in step with the others and writes
     nothing (``zoo.fit.distribution``).
     """
-    if not any(stage.epochs for stage in plan.train.stages):
-        raise RecipeError(
-            "train.stages: every stage has 0 epochs, so nothing would be trained; give a stage "
-            "epochs (--set train.epochs=N), or use `zoo build` for an untrained model"
-        )
+    plan.train.require_epochs()
     with scratch_unless_chief(plan.train.distribute) as scratch:
         if scratch is not None:
             if verbose != 0:
@@ -210,10 +206,16 @@ def _first_line(exc: BaseException) -> str:
     return ((telling or lines or [type(exc).__name__])[0])[:500]
 
 
-def evaluate_run(saved: SavedRun, splits: tuple[str, ...]) -> dict[str, dict[str, float]]:
-    """Reload the recipe's dataset and evaluate the saved model; warns if the data changed."""
+def evaluate_run(saved: SavedRun, splits: tuple[str, ...], required: bool = False) -> dict[str, dict[str, float]]:
+    """Reload the recipe's dataset and evaluate the saved model on those of ``splits`` it has (all of
+    them when ``required``, or one line naming the splits it has); warns if the data changed."""
     plan, model = saved.plan, saved.model
     dataset = load_dataset(plan)
+    missing = [s for s in splits if s not in dataset.splits]
+    if missing and (required or len(missing) == len(splits)):
+        raise ZooError(
+            f"dataset {plan.dataset.use!r} has no {' or '.join(missing)} split; it has {', '.join(dataset.splits)}"
+        )
     checksum = saved.run.read_json(layout.META).get("dataset", {}).get("checksum")
     if checksum and checksum != dataset.checksum:
         print(

@@ -106,6 +106,14 @@ class TrainConfig:
     distribute: Literal["mirrored", "multi-worker"] | None = None
     callbacks: list[dict[str, Any]] = field(default_factory=list)
 
+    def require_epochs(self) -> None:
+        """Training zero epochs is a mistake `zoo train` (and its ``--dry-run``) refuses."""
+        if not any(stage.epochs for stage in self.stages):
+            raise RecipeError(
+                "train.stages: every stage has 0 epochs, so nothing would be trained; give a stage "
+                "epochs (--set train.epochs=N), or use `zoo build` for an untrained model"
+            )
+
 
 # -- the plan -----------------------------------------------------------------------------------
 

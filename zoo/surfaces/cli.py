@@ -18,7 +18,7 @@ import yaml
 from zoo._version import __version__
 from zoo.catalog.registry import DEBUG_ENV, KINDS, Entry, Registry, filter_entries, load_plugins
 from zoo.console import note, quiet_native_logs
-from zoo.errors import RecipeDeprecationWarning, ZooError
+from zoo.errors import RecipeDeprecationWarning, ZooError, did_you_mean
 from zoo.runs import layout
 from zoo.runs.run import RUNS_DIR_ENV
 
@@ -133,7 +133,12 @@ def list_command(ctx: click.Context, what: str | None, tag: str | None, as_json:
         )
         return
     if not entries:
-        click.echo("nothing matches" + (f" {what!r}" if what else "") + (f" with tag {tag!r}" if tag else ""))
+        nothing = "nothing matches" + (f" {what!r}" if what else "") + (f" with tag {tag!r}" if tag else "")
+        if what and not kind and not any(c in what for c in "*?["):  # a plain word: a kind or name mistyped
+            names = [*PLURAL, *(e.name for e in registry.entries())]
+            hint = did_you_mean(what, names) or f" (kinds: {', '.join(PLURAL)}; or a pattern such as 'imdb*')"
+            raise ZooError(f"{nothing}{hint}")
+        click.echo(nothing)
         return
     rows = [("KIND", "NAME", "PLUGIN", "SUMMARY")]
     rows += [
@@ -335,10 +340,17 @@ def _plan(ctx: click.Context, name: str | None, config_files: tuple[str, ...], o
 
 
 def _plan_unless_dry_run(
-    ctx: click.Context, name: str | None, config_files: tuple[str, ...], overrides: tuple[str, ...], dry_run: bool
+    ctx: click.Context,
+    name: str | None,
+    config_files: tuple[str, ...],
+    overrides: tuple[str, ...],
+    dry_run: bool,
+    training: bool = False,
 ) -> Any:
     """The resolved plan; with ``--dry-run``, print it, say it is valid, and return None."""
     plan = _plan(ctx, name, config_files, overrides)
+    if training:
+        plan.train.require_epochs()
     if not dry_run:
         return plan
     from zoo.recipes.plan import dump_recipe
@@ -401,7 +413,7 @@ def train(
 
     Progress is Keras's bar on a terminal and one line per epoch otherwise (a log file, CI).
     """
-    plan = _plan_unless_dry_run(ctx, name, config_files, overrides, dry_run)
+    plan = _plan_unless_dry_run(ctx, name, config_files, overrides, dry_run, training=True)
     if plan is None:
         return
     from zoo.fit.training import train_plan
@@ -532,11 +544,8 @@ def evaluate(registry: Registry, run_dir: str, splits: tuple[str, ...], as_json:
     from zoo.fit.training import evaluate_run
     from zoo.runs.saved import load_run
 
-    results = evaluate_run(
-        load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint]), splits or ("validation", "test")
-    )
-    if not results:
-        raise ZooError(f"the dataset has none of the splits {', '.join(splits or ('validation', 'test'))}")
+    saved = load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint])
+    results = evaluate_run(saved, splits or ("validation", "test"), required=bool(splits))
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return
