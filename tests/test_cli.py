@@ -191,3 +191,15 @@ def test_dry_run_prints_the_resolved_recipe(run_cli, tmp_path):
 def test_plugin_commands_are_added(run_cli):
     assert "example-blobs" in run_cli("--help").stdout
     assert run_cli("example-blobs", "--n", "2").stdout.count("class ") == 2
+
+
+def test_ctrl_c_in_any_command_exits_130_without_aborted(run_cli, monkeypatch):
+    """Once: click printed `Aborted!` and exited 1 (`zoo generate`); `zoo train` exits 130."""
+    from zoo.surfaces import cli as cli_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "filter_entries", interrupted)
+    result = run_cli("list", code=130)
+    assert "Aborted!" not in result.stderr and result.stdout == ""
