@@ -590,3 +590,13 @@ def test_misleading_messages_now_say_what_is_wrong(tmp_path, run_cli):
         (run / "model.keras").write_bytes(damaged)
         error = run_cli("predict", str(run), str(text), code=1).stderr
         assert f"model.keras: damaged ({len(damaged):,} bytes, not a complete .keras file)" in error
+
+
+def test_the_docs_demo_runs_as_written(tmp_path, run_cli, monkeypatch):
+    """docs/vision.md: train the demo, draw new shapes, predict them (once the files did not exist)."""
+    monkeypatch.chdir(tmp_path)
+    run_cli("build", "synthetic-images-vgg", "--out", "runs/shapes")  # built, not trained: the files are the point
+    assert run_cli("draw-shapes", ".").stdout.split() == ["bars.png", "disc.png", "frame.png"]
+    lines = run_cli("predict", "runs/shapes", "disc.png", "frame.png").stdout.splitlines()
+    assert [json.loads(line)["input"] for line in lines] == ["disc.png", "frame.png"]
+    assert {json.loads(line)["prediction"]["label"] for line in lines} <= {"bars", "disc", "frame"}

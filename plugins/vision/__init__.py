@@ -62,3 +62,10 @@ def register_recipes(register):
     from zoo_plugins import register_recipes_of
 
     register_recipes_of("vision", register)
+
+
+@hookimpl
+def register_commands(cli):
+    from zoo_plugins.vision.commands import draw_shapes_command  # click, numpy and PIL only
+
+    cli.add_command(draw_shapes_command)
