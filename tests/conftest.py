@@ -22,6 +22,8 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     environment beyond KERAS_BACKEND."""
     monkeypatch.setenv("ZOO_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ZOO_DATA", raising=False)
+    monkeypatch.delenv("ZOO_CACHE", raising=False)
     monkeypatch.setenv("ZOO_PLUGIN_FILES", str(TINY_PLUGIN))
     monkeypatch.delenv("ZOO_LOAD_PLUGINS", raising=False)
     monkeypatch.chdir(tmp_path)

@@ -22,8 +22,10 @@ from zoo.catalog.specs import (
     EmbeddingMatrix,
     Split,
     Vectors,
+    cache_home,
     data_home,
     decode_class,
+    find_data,
     sha256_of,
 )
 from zoo.console import note, progress
@@ -50,9 +52,11 @@ __all__ = [
     "ZooError",
     "atomic_path",
     "brief",
+    "cache_home",
     "component",
     "data_home",
     "decode_class",
+    "find_data",
     "hookimpl",
     "load_dataset",
     "load_run",

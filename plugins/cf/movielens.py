@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from zoo.plugin import Dataset, Split, ZooError, brief, data_home
+from zoo.plugin import Dataset, Split, ZooError, brief, cache_home, data_home, find_data
 from zoo_plugins.cf.data import RatingsSpec, kfold_indices, split_indices
 
 #: The official archives: (url, sha256). Downloaded only when no local copy exists.
@@ -198,17 +198,17 @@ def locate(release: str, path: str | None) -> Path:
         if not given.exists():
             raise ZooError(f"dataset.path {path!r} does not exist; give a MovieLens folder or zip")
         return given
+    found = find_data(f"movielens/{release}", f"movielens/{release}.zip")
+    if found is not None:
+        return found
     home = data_home() / "movielens"
-    for candidate in (home / release, home / f"{release}.zip"):
-        if candidate.exists():
-            return candidate
     url, sha256 = RELEASES[release]
     import keras
 
     try:
         return Path(
             keras.utils.get_file(
-                f"{release}.zip", url, file_hash=sha256, cache_dir=str(data_home()), cache_subdir="movielens"
+                f"{release}.zip", url, file_hash=sha256, cache_dir=str(cache_home()), cache_subdir="movielens"
             )
         )
     except Exception as exc:  # offline, or the download failed its checksum

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, cache_home, data_home, find_data, sha256_of
 
 Targets = Literal["every", "next"]
 NIETZSCHE_URL = "https://s3.amazonaws.com/text-datasets/nietzsche.txt"
@@ -226,7 +226,9 @@ def nietzsche(
         test: The very last fraction of the text, held out whole as a test split that chooses
             nothing (validation comes just before it).
     """
-    file = Path(path).expanduser() if path else data_home() / "nietzsche.txt"
+    # In the data home as the lesson names it, or grouped by kind (text/nietzsche.txt).
+    found = Path(path).expanduser() if path else find_data("nietzsche.txt", "text/nietzsche.txt")
+    file = found if found is not None else cache_home() / "nietzsche.txt"
     if not file.exists():
         if path:
             raise ZooError(f"dataset.path {path!r} does not exist; give the path of nietzsche.txt")
@@ -234,7 +236,7 @@ def nietzsche(
 
         try:
             keras.utils.get_file(
-                "nietzsche.txt", NIETZSCHE_URL, file_hash=NIETZSCHE_SHA256, cache_dir=str(data_home()), cache_subdir=""
+                "nietzsche.txt", NIETZSCHE_URL, file_hash=NIETZSCHE_SHA256, cache_dir=str(cache_home()), cache_subdir=""
             )
         except Exception as exc:  # offline, or a checksum mismatch
             raise ZooError(

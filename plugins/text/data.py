@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, progress
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, cache_home, data_home, find_data, progress
 
 # The Keras tokenizer's separators (its default `filters`), so raw text splits as the Keras index did;
 # the apostrophe is kept inside words ("don't", "movie's"), as there.
@@ -302,7 +302,7 @@ def _identity(path: Path) -> str:
 def read_corpus(path: Path, unlabelled: tuple[str, ...] = ("unsup",)) -> Corpus:
     """Tokenize every document once (``unlabelled`` class folders kept apart, for word2vec); cached in
     the data home, keyed by the source's identity."""
-    cache = data_home() / "cache" / f"text-{_identity(path)}.npz"
+    cache = cache_home() / "cache" / f"text-{_identity(path)}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as saved:
             meta = json.loads(str(saved["meta"]))
@@ -476,28 +476,30 @@ def _keras_imdb(folder: Path, trust_pickle: bool = False) -> Corpus:
 
 def locate_imdb(path: str | None) -> Path:
     """A folder with imdb.npz, or the raw reviews (folder or tar.gz); else the data home; else download."""
-    candidates = [Path(path).expanduser()] if path else [data_home() / "imdb"]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
     if path:
+        given = Path(path).expanduser()
+        if given.exists():
+            return given
         raise ZooError(
             f"dataset.path {path!r} does not exist; give a folder with imdb.npz and "
             f"imdb_word_index.json, or the aclImdb folder or aclImdb_v1.tar.gz"
         )
+    found = find_data("imdb")
+    if found is not None:
+        return found
     import keras
 
     home = data_home() / "imdb"
     try:
         for name, (url, sha256) in KERAS_FILES.items():
-            keras.utils.get_file(name, url, file_hash=sha256, cache_dir=str(data_home()), cache_subdir="imdb")
+            keras.utils.get_file(name, url, file_hash=sha256, cache_dir=str(cache_home()), cache_subdir="imdb")
     except Exception as exc:  # offline, or a checksum mismatch
         raise ZooError(
             f"IMDB is not on this machine and could not be downloaded ({exc}); put imdb.npz and "
             f"imdb_word_index.json (from {KERAS_FILES['imdb.npz'][0].rsplit('/', 1)[0]}/), or "
             f"aclImdb_v1.tar.gz, in {home}/, or set dataset.path"
         ) from None
-    return home
+    return cache_home() / "imdb"
 
 
 def imdb(

@@ -22,7 +22,18 @@ from typing import BinaryIO
 
 import numpy as np
 
-from zoo.plugin import Dataset, EmbeddingMatrix, Vectors, ZooError, atomic_path, data_home, progress, sha256_of
+from zoo.plugin import (
+    Dataset,
+    EmbeddingMatrix,
+    Vectors,
+    ZooError,
+    atomic_path,
+    cache_home,
+    data_home,
+    find_data,
+    progress,
+    sha256_of,
+)
 
 CHUNK = 1 << 24  # bytes read at a time
 BLOCK = 1 << 20  # bytes of text parsed at a time
@@ -31,7 +42,7 @@ BLOCK = 1 << 20  # bytes of text parsed at a time
 def _cache_dir(path: Path) -> Path:
     stat = path.stat()
     key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:20]
-    return data_home() / "cache" / f"glove-{key}"
+    return cache_home() / "cache" / f"glove-{key}"
 
 
 def _inflate(f: BinaryIO) -> Iterator[bytes]:
@@ -204,20 +215,18 @@ def glove(dataset: Dataset | None, *, path: str | None = None, dim: int = 50, sc
     """GloVe word vectors from a text file of any dimension (plain or gzipped).
 
     Args:
-        path: The GloVe file; default ``$ZOO_HOME/glove/glove.6B.<dim>d.txt`` (or ``.txt.gz``).
+        path: The GloVe file; default ``glove/glove.6B.<dim>d.txt`` (or ``.txt.gz``) in the data home.
         dim: The vectors' dimension; checked against the file.
         scale: Multiplies the vectors once aligned (the lesson uses 1/3).
     """
     if path is None:
-        home = data_home() / "glove"
-        found = [home / f"glove.6B.{dim}d.txt{suffix}" for suffix in ("", ".gz")]
-        found = [p for p in found if p.exists()]
-        if not found:
+        found = find_data(*(f"glove/glove.6B.{dim}d.txt{suffix}" for suffix in ("", ".gz")))
+        if found is None:
             raise ZooError(
                 f"GloVe {dim}d is not on this machine; put glove.6B.{dim}d.txt (or .txt.gz, from "
-                f"https://nlp.stanford.edu/data/glove.6B.zip) in {home}/, or set embedding.path"
+                f"https://nlp.stanford.edu/data/glove.6B.zip) in {data_home() / 'glove'}/, or set embedding.path"
             )
-        path = str(found[0])
+        path = str(found)
     vectors = load_glove(path)
     if vectors.vectors.shape[1] != dim:
         raise ZooError(

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, data_home, sha256_of
+from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, cache_home, data_home, find_data, sha256_of
 
 ColorMode = Literal["rgb", "grayscale", "rgba"]
 CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}
@@ -242,7 +242,8 @@ def dogs_vs_cats(
         seed: Seeds the validation draw and the order of training images.
         crop_to_aspect_ratio: Crop to the target's aspect ratio before resizing, instead of squashing.
     """
-    root = Path(path).expanduser() if path else data_home() / "dogs-vs-cats"
+    found = find_data("dogs-vs-cats", "images/dogs-vs-cats")  # as named, or grouped by kind
+    root = Path(path).expanduser() if path else found or data_home() / "dogs-vs-cats"
     if root.is_file():
         raise ZooError(
             f"dataset.path {str(root)!r} is a file; give the folder that holds train/{{cats,dogs}}/ "
@@ -310,7 +311,7 @@ def synthetic_images(
     from PIL import Image
 
     settings = f"shapes={SHAPES} image_size={image_size} per_class={per_class} validation={validation} seed={seed}"
-    root = data_home() / "synthetic-images" / sha256_of(settings)[:16]
+    root = cache_home() / "synthetic-images" / sha256_of(settings)[:16]
     if not root.is_dir():  # drawn into a temporary folder, renamed when complete
         root.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".drawing-"))

@@ -271,12 +271,33 @@ class Vectors:
         return EmbeddingMatrix(weights, hits=hits, misses=len(vocabulary) - 1 - hits, checksum=checksum)
 
 
-def data_home() -> Path:
-    """Where adapters look for data when no ``path`` is given: ``$ZOO_HOME`` or the user cache."""
+def _home() -> Path:
     if os.environ.get("ZOO_HOME"):
         return Path(os.environ["ZOO_HOME"]).expanduser()
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "keras-zoo"
+
+
+def data_home() -> Path:
+    """Where adapters look for data when no ``path`` is given: ``$ZOO_DATA`` (a folder of datasets,
+    which may be read-only), else ``$ZOO_HOME``, else ``~/.cache/keras-zoo``."""
+    return Path(os.environ["ZOO_DATA"]).expanduser() if os.environ.get("ZOO_DATA") else _home()
+
+
+def cache_home() -> Path:
+    """Where the zoo writes what it can make again (downloads, tokenized text, features, drawn
+    images): ``$ZOO_CACHE``, else ``$ZOO_HOME``, else ``~/.cache/keras-zoo``."""
+    return Path(os.environ["ZOO_CACHE"]).expanduser() if os.environ.get("ZOO_CACHE") else _home()
+
+
+def find_data(*names: str) -> Path | None:
+    """The first of ``names`` (relative paths, in order of preference) found in the data home, then
+    in the cache (where downloads go); None when none is there."""
+    for home in dict.fromkeys((data_home(), cache_home())):
+        for name in names:
+            if (home / name).exists():
+                return home / name
+    return None
 
 
 def sha256_of(*parts: bytes | str) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from zoo.catalog.specs import Split, data_home, sha256_of
+from zoo.catalog.specs import Split, cache_home, sha256_of
 from zoo.console import note
 from zoo.errors import RecipeError
 from zoo.runs.files import atomic_path
@@ -82,7 +82,7 @@ def features(base: keras.Model, split: Split, batch_size: int, key: str, cache: 
     """``base``'s outputs on ``split``, from the cache when ``key`` (what identifies the data and the
     split) and ``base``'s weights match a saved file, else computed and saved."""
     start = time.perf_counter()
-    folder = cache or data_home() / "features"
+    folder = cache or cache_home() / "features"
     full_key = sha256_of(key, weights_digest(base))
     path = folder / f"{full_key[:24]}.npz"
     if path.exists():
