@@ -16,6 +16,7 @@ import contextlib
 import os
 import re
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,3 +114,25 @@ def progress(description: str, total: int | None = None) -> Iterator[Callable[[i
         note(f"{description} ...")
         yield _ignore
     note(f"{description}: done in {time.perf_counter() - start:.1f} s")
+
+
+@contextlib.contextmanager
+def captured_native_stderr() -> Iterator[Callable[[], str]]:
+    """Capture what native code writes to file descriptor 2 meanwhile (libjpeg's warnings, MLIR's
+    pages about a failed conversion, a runtime's banner); yields a function that returns it, so the
+    zoo can report one line of its own, or nothing."""
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
+
+        def read() -> str:
+            log.seek(0)
+            return log.read().decode("utf-8", "replace")
+
+        try:
+            yield read
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -28,7 +28,7 @@ from zoo.catalog.specs import (
     find_data,
     sha256_of,
 )
-from zoo.console import note, progress
+from zoo.console import captured_native_stderr, note, progress
 from zoo.errors import PluginError, RecipeError, RunError, UnknownNameError, ZooError, brief
 from zoo.recipes.resolve import component
 from zoo.recipes.yamlfile import load_yaml
@@ -53,6 +53,7 @@ __all__ = [
     "atomic_path",
     "brief",
     "cache_home",
+    "captured_native_stderr",
     "component",
     "data_home",
     "decode_class",

@@ -22,7 +22,17 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from zoo.plugin import Dataset, DatasetSpec, Split, ZooError, cache_home, data_home, find_data, sha256_of
+from zoo.plugin import (
+    Dataset,
+    DatasetSpec,
+    Split,
+    ZooError,
+    cache_home,
+    captured_native_stderr,
+    data_home,
+    find_data,
+    sha256_of,
+)
 
 ColorMode = Literal["rgb", "grayscale", "rgba"]
 CHANNELS = {"rgb": 3, "grayscale": 1, "rgba": 4}
@@ -127,7 +137,8 @@ def _check_decodable(files: list[str], channels: int) -> None:
 
     paths = tf.data.Dataset.from_tensor_slices(files)
     good_ds = paths.map(decodes, num_parallel_calls=tf.data.AUTOTUNE).ignore_errors().map(lambda p, s: p)
-    good = {p.decode() for batch in good_ds.batch(4096) for p in batch.numpy().tolist()}
+    with captured_native_stderr():  # libjpeg's own warnings ("Corrupt JPEG data") would come before the zoo's line
+        good = {p.decode() for batch in good_ds.batch(4096) for p in batch.numpy().tolist()}
     bad = [f for f in files if f not in good]
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""

@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ import numpy as np
 
 from zoo._version import __version__
 from zoo.backend import backend_name
+from zoo.console import captured_native_stderr
 from zoo.errors import MissingExtraError, ZooError
 from zoo.runs import layout
 from zoo.runs.files import explain_os_error
@@ -154,7 +155,7 @@ def export_run(
     try:
         artifact = work / spec.artifact
         _convert(saved.model, spec, artifact)
-        with _native_stderr():  # the runtimes' banners ("Created TensorFlow Lite XNNPACK delegate")
+        with captured_native_stderr():  # the runtimes' banners ("Created TensorFlow Lite XNNPACK delegate")
             actual, runtime_version = RUNTIMES[fmt](artifact, inputs, saved.model)
         verification = compare(expected, actual)
         verification.update(runtime=spec.runtime, runtime_version=runtime_version, examples=len(expected), split=split)
@@ -229,7 +230,7 @@ def _convert(model: keras.Model, spec: Format, artifact: Path) -> None:
         import tensorflow as tf
 
         options["target_spec"] = {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]}
-    with _native_stderr() as captured, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    with captured_native_stderr() as captured, open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         try:
             model.export(str(artifact), format=spec.keras_format, verbose=False, **options)
         except Exception as exc:
@@ -250,25 +251,6 @@ def _conversion_failure(model: keras.Model, fmt: str, text: str) -> str:
     first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
     on = f" on {op_text}" if ops else ""
     return f"the {fmt} converter failed{on}: {first[:300].rstrip('. ')}; export this model as {others}"
-
-
-@contextlib.contextmanager
-def _native_stderr() -> Iterator[Callable[[], str]]:
-    """Capture what native code (MLIR, tf2onnx's C++ parts) writes to file descriptor 2 meanwhile:
-    a failed conversion prints pages of it; the zoo reports one line."""
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-
-        def read() -> str:
-            log.seek(0)
-            return log.read().decode("utf-8", "replace")
-
-        try:
-            yield read
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 # -- runtimes: each loads the artifact and returns its outputs on ``inputs`` and its own version ---
