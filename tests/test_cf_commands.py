@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import zoo
@@ -37,15 +38,35 @@ def test_components_reports_titles_and_writes_the_png(cf_run, run_cli, tmp_path)
     assert out.count("  top:") == 2 and out.endswith(f"saved {png}\n")
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert run_cli("cf", "components", str(cf_run.path), "--n", "2", "--plot", "0,5", code=1).stderr == (
-        "Error: --plot 0,5: components are numbered 0 to 1 (see --n)\n"
+        "Error: --n 2 --plot 0,5: at most 4 components here\n"
+    )
+    assert run_cli("cf", "components", str(cf_run.path), "--plot", "1,1", code=1).stderr == (
+        "Error: --plot 1,1: give two different components, numbered from 0, such as 0,1\n"
     )
 
 
-def test_one_component_plots_against_itself(cf_run, run_cli, tmp_path):
+def test_one_component_printed_still_plots_two(cf_run, run_cli, tmp_path, monkeypatch):
+    """Once: --n 1 plotted component 0 against itself."""
+    from zoo_plugins.cf import analysis
+
+    plotted = {}
+    real = analysis.plot_components
+    monkeypatch.setattr(analysis, "plot_components", lambda *a: plotted.update(axes=a[3], shares=a[4]) or real(*a))
     out = run_cli(
         "cf", "components", str(cf_run.path), "--n", "1", "--top", "2", "--out", str(tmp_path / "1.png")
     ).stdout
     assert out.startswith("component 0 (") and "component 1" not in out
+    assert plotted["axes"] == (0, 1) and plotted["shares"][0] >= plotted["shares"][1] > 0
+
+
+def test_titles_that_would_overlap_are_not_written(tmp_path):
+    from zoo_plugins.cf.analysis import plot_components
+
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal(0, 0.01, (40, 2)), [[-1.0, -1.0], [1.0, 1.0]]])
+    titles = [f"movie {i}" for i in range(42)]
+    shown = plot_components(points, titles, 42, (0, 1), (0.3, 0.2), tmp_path / "p.png")
+    assert shown[0] == "movie 0" and {"movie 40", "movie 41"} <= set(shown) and len(shown) < 10
 
 
 def test_recommend_excludes_what_the_user_rated(cf_run, run_cli):

@@ -238,7 +238,7 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
     )
     png = tmp_path / "map.png"
     assert run_cli("embed", "map", "glove", "--method", "pca", "--out", str(png), *given).stdout == (
-        f"mapped 'king' to 'movie': 6 words after the 0 most frequent\nsaved {png}\n"
+        f"drew the 6 words of frequency ranks 1 to 6 ('king' ... 'movie') by PCA\nsaved {png}\n"
     )  # too few words to skip any
     assert png.read_bytes()[:4] == b"\x89PNG"
     many = tmp_path / "many.txt"
@@ -248,8 +248,8 @@ def test_embed_neighbors_analogy_and_map(run_cli, tmp_path):
         args = ["embed", "map", "glove", "--method", "pca", "--n", "30", *options, "--out", str(png)]
         return run_cli(*args, "--set", f"path={many}", "--set", "dim=3").stdout.splitlines()[0]
 
-    assert map_many() == "mapped 'w100' to 'w129': 30 words after the 100 most frequent"
-    assert map_many("--skip", "0") == "mapped 'w0' to 'w29': 30 words after the 0 most frequent"
+    assert map_many() == "drew the 30 words of frequency ranks 101 to 130 ('w100' ... 'w129') by PCA"
+    assert map_many("--skip", "0") == "drew the 30 words of frequency ranks 1 to 30 ('w0' ... 'w29') by PCA"
     assert run_cli("embed", "neighbors", "glove", "film", "--set", "dimension=3", code=1).stderr == (
         "Error: --set dimension=3: embedding.dimension: unknown parameter of embedding 'glove' "
         "(parameters: path, dim, scale)\n"

@@ -77,7 +77,9 @@ def biases(registry: Registry, run_dir: str, top: int, among: int) -> None:
 @click.option("--n", "n_components", default=3, show_default=True, help="Principal components to report.")
 @click.option("--among", default=1000, show_default=True, help="Only the N most-rated movies.")
 @click.option("--top", default=10, show_default=True, help="Titles at each end of a component.")
-@click.option("--plot", "plot_axes", help="The two components to scatter, such as 0,2 (default 0,1; 0,0 with --n 1).")
+@click.option(
+    "--plot", "plot_axes", default="0,1", show_default=True, help="The two components to scatter, such as 0,2."
+)
 @click.option("--labels", default=40, show_default=True, help="How many of the most-rated movies to label.")
 @click.option("--out", type=click.Path(dir_okay=False), help="The PNG (default RUN/components.png).")
 @pass_registry
@@ -96,19 +98,19 @@ def components(
 
     if n_components < 1:
         raise ZooError(f"--n {n_components}: ask for at least one component")
-    plot_axes = plot_axes or ("0,1" if n_components > 1 else "0,0")
-    trained = load_trained(registry, run_dir)
     try:
         x_axis, y_axis = (int(a) for a in plot_axes.split(","))
     except ValueError:
         raise ZooError(f"--plot {plot_axes!r}: expected two component numbers such as 0,1") from None
-    if not (0 <= x_axis < n_components and 0 <= y_axis < n_components):
-        raise ZooError(f"--plot {plot_axes}: components are numbered 0 to {n_components - 1} (see --n)")
+    if x_axis == y_axis or min(x_axis, y_axis) < 0:
+        raise ZooError(f"--plot {plot_axes}: give two different components, numbered from 0, such as 0,1")
+    trained = load_trained(registry, run_dir)
     candidates = most_rated(trained.spec, among)
     factors = layer_weights(trained, "item_embedding")[candidates]
-    if n_components > min(factors.shape):
-        raise ZooError(f"--n {n_components}: at most {min(factors.shape)} components for these factors")
-    pca = PCA(n_components=n_components, random_state=0)
+    fitted = max(n_components, x_axis + 1, y_axis + 1)  # the plotted ones too, even past those printed
+    if fitted > min(factors.shape):
+        raise ZooError(f"--n {n_components} --plot {plot_axes}: at most {min(factors.shape)} components here")
+    pca = PCA(n_components=fitted, random_state=0)
     projected = pca.fit_transform(factors)
     titles = [trained.spec.item_titles[i] for i in candidates]
     for c in range(n_components):
@@ -117,12 +119,22 @@ def components(
         _print_ranked("  top:", [(float(projected[i, c]), titles[i]) for i in order[:top]])
         _print_ranked("  bottom:", [(float(projected[i, c]), titles[i]) for i in order[::-1][:top]])
     path = Path(out) if out else trained.run.path / "components.png"
-    plot_components(projected[:, [x_axis, y_axis]], titles, labels, (x_axis, y_axis), path)
+    shares = (float(pca.explained_variance_ratio_[x_axis]), float(pca.explained_variance_ratio_[y_axis]))
+    plot_components(projected[:, [x_axis, y_axis]], titles, labels, (x_axis, y_axis), shares, path)
     click.echo(f"saved {path}")
 
 
-def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tuple[int, int], path: Path) -> None:
-    """A scatter of every movie, with the titles of the most-rated ``labels`` written beside them."""
+def plot_components(
+    points: np.ndarray,
+    titles: list[str],
+    labels: int,
+    axes: tuple[int, int],
+    shares: tuple[float, float],
+    path: Path,
+) -> list[str]:
+    """A scatter of every movie, with the titles of the most-rated ``labels`` written beside them,
+    except where a more-rated title is already written close by (the dense middle stays legible);
+    returns the titles written."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -132,10 +144,18 @@ def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tu
 
     fig, ax = plt.subplots(figsize=(12, 10))
     ax.scatter(points[:, 0], points[:, 1], s=8, alpha=0.35, color="tab:blue")
-    for (x, y), title in zip(points[:labels], titles[:labels]):  # candidates are most-rated first
-        ax.annotate(title, (x, y), fontsize=7, alpha=0.9, xytext=(3, 3), textcoords="offset points")
-    ax.set_xlabel(f"component {axes[0]}")
-    ax.set_ylabel(f"component {axes[1]}")
+    span = np.ptp(points, axis=0) + 1e-12
+    written: list[np.ndarray] = []
+    shown = []
+    for point, title in zip(points[:labels], titles[:labels]):  # candidates are most-rated first
+        where = point / span
+        if any(abs(where[0] - w[0]) < 0.12 and abs(where[1] - w[1]) < 0.025 for w in written):
+            continue  # a label's box is about 12% of the width and 2.5% of the height
+        written.append(where)
+        shown.append(title)
+        ax.annotate(title, tuple(point), fontsize=7, alpha=0.9, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel(f"component {axes[0]} ({shares[0]:.1%} of the variance)")
+    ax.set_ylabel(f"component {axes[1]} ({shares[1]:.1%} of the variance)")
     ax.set_title(f"Movie factors, principal components {axes[0]} and {axes[1]}")
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -143,6 +163,7 @@ def plot_components(points: np.ndarray, titles: list[str], labels: int, axes: tu
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120)
     plt.close(fig)
+    return shown
 
 
 @cf_group.command()

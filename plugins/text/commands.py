@@ -153,5 +153,6 @@ def map_command(
     with atomic_path(Path(out)) as tmp:
         fig.savefig(tmp, dpi=110)
     plt.close(fig)
-    click.echo(f"mapped {words[0]!r} to {words[-1]!r}: {len(words)} words after the {skip} most frequent")
+    ranks = f"frequency ranks {skip + 1} to {skip + len(words)}"
+    click.echo(f"drew the {len(words)} words of {ranks} ({words[0]!r} ... {words[-1]!r}) by {method.upper()}")
     click.echo(f"saved {out}")
