@@ -386,6 +386,22 @@ def test_a_ctrl_c_during_a_write_is_held_until_the_write_is_done():
     assert finished == ["the write"]
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed one, on purpose
+def test_a_ctrl_c_swallowed_by_a_finalizer_stops_training_at_the_next_write():
+    """Once a real Ctrl-C under load was not acted on within 60 s: raised while Python ran a
+    finalizer (TensorFlow has many), the KeyboardInterrupt was printed as ignored and lost."""
+    import signal
+
+    class Finalized:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # the handler raises here, and Python ignores it
+
+    with training.CtrlC() as ctrl_c:
+        Finalized()  # collected at once
+        with pytest.raises(KeyboardInterrupt), ctrl_c.held():  # the next history write of the run
+            pytest.fail("the block of a write that follows a lost Ctrl-C does not run")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("after_epochs", [1, 2, 3])
 def test_every_real_ctrl_c_stops_training(tmp_path, after_epochs):

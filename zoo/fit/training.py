@@ -45,12 +45,18 @@ class CtrlC:
     hook is added, so training runs as fast as without it.
 
     SIGTERM (``kill``, a cluster scheduler stopping a job) is a Ctrl-C too: the run keeps its
-    history and best checkpoint. TensorFlow's multi-worker runtime otherwise swallows it."""
+    history and best checkpoint. TensorFlow's multi-worker runtime otherwise swallows it.
+
+    A ``KeyboardInterrupt`` raised while Python runs a finalizer (``__del__``, a weakref callback:
+    TensorFlow has many, and the collector runs them at any moment) is printed as "Exception
+    ignored" and lost. So every Ctrl-C is also remembered, and the next file write of the run (at
+    the latest the end of the epoch) raises it again if it did not stop training."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.requested = False
+        self.received = False
         self.holding = 0
         self.previous: dict[int, Any] = {}
 
@@ -64,6 +70,7 @@ class CtrlC:
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)  # None: set outside Python
 
     def _handle(self, signum: int, frame: Any) -> None:
+        self.received = True
         if self.holding and not self.requested:
             self.requested = True
             return
@@ -71,13 +78,15 @@ class CtrlC:
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
-        """Hold a Ctrl-C until the block is done, then raise it."""
+        """Hold a Ctrl-C until the block is done, then raise it (or one that was lost before)."""
+        if self.received and not self.holding:
+            raise KeyboardInterrupt  # a Ctrl-C raised earlier did not stop training: it was swallowed
         self.holding += 1
         try:
             yield
         finally:
             self.holding -= 1
-        if not self.holding and self.requested:
+        if not self.holding and (self.requested or self.received):
             self.requested = False
             raise KeyboardInterrupt
 
