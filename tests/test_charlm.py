@@ -215,3 +215,11 @@ def test_nietzsche_offline_says_which_file_goes_where(monkeypatch, tmp_path):
     )
     with pytest.raises(ZooError, match=r"dataset.path '.*missing.txt' does not exist; give the path of nietzsche.txt"):
         nietzsche(path=str(tmp_path / "missing.txt"))
+
+
+def test_synthetic_text_settings_are_one_line(run_cli, tmp_path):
+    error = run_cli("train", "synthetic-char-lstm", "--set", "dataset.n_chars=0", "--out", str(tmp_path / "r"), code=1)
+    assert error.stderr == (  # once: "max() arg is an empty sequence"
+        "Error: dataset 'synthetic-text' (plugin 'charlm'): n_chars and n_words must be at least 1. "
+        "Received: n_chars=0, n_words=40\n"
+    )

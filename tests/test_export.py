@@ -154,3 +154,11 @@ def test_an_unfinished_run_is_refused_before_any_work(tmp_path, run_cli):
         zoo.load_run(tmp_path)
     result = run_cli("export", str(tmp_path), code=1)
     assert "is not a zoo run" in result.stderr
+
+
+def test_an_out_that_cannot_be_written_is_one_line(runs, run_cli):
+    error = run_cli("export", str(runs["cf"]), "--out", "/proc/zoo-export", code=1).stderr
+    assert (
+        error
+        == "Error: cannot write /proc/zoo-export: No such file or directory (files already saved were not changed)\n"
+    )

@@ -273,3 +273,10 @@ def test_the_page_shows_the_model_card_and_predicts_in_chromium(server, cf_run):
             assert "user id 'nobody' was never seen in training" in page.inner_text("#result")
         finally:
             browser.close()
+
+
+def test_a_port_in_use_is_one_line_before_the_model_loads(cf_run, run_cli):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        error = run_cli("serve", str(cf_run), "--port", str(port), code=1).stderr
+    assert error.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ") and "choose another --port" in error

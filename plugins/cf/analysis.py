@@ -89,7 +89,7 @@ def components(
     n_components: int,
     among: int,
     top: int,
-    plot_axes: str | None,
+    plot_axes: str,
     labels: int,
     out: str | None,
 ) -> None:

@@ -279,6 +279,10 @@ def synthetic_text(
         targets: every (a target at every position) or next (only the character after the window).
         seed: Seeds the generator.
     """
+    if n_chars < 1 or n_words < 1:
+        raise ValueError(f"n_chars and n_words must be at least 1. Received: n_chars={n_chars}, n_words={n_words}")
+    if seed < 0:
+        raise ValueError(f"seed must be 0 or more. Received: seed={seed}")
     rng = np.random.default_rng(seed)
     syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pu"]
     words = ["".join(rng.choice(syllables, rng.integers(1, 4))) for _ in range(n_words)]

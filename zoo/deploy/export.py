@@ -150,8 +150,11 @@ def export_run(
     split, inputs = batch if batch is not None else verification_batch(saved)
     expected = _as_numpy(saved.model.predict(inputs, verbose=0))
     saved.model(_first(inputs))  # the ONNX export needs a model that has been called (predict is not, on JAX)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    except OSError as exc:
+        raise explain_os_error(exc, out) from exc
     try:
         artifact = work / spec.artifact
         _convert(saved.model, spec, artifact)

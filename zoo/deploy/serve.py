@@ -29,6 +29,7 @@ import hmac
 import json
 import logging
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -357,12 +358,24 @@ class _ApiKey:
         return any(g and hmac.compare_digest(g, self.key) for g in given)
 
 
+def check_port_free(host: str, port: int) -> None:
+    """One line now, rather than uvicorn's log line after the model has loaded."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise ZooError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port or --host"
+        ) from None
+
+
 def serve(saved: SavedRun, options: ServeOptions, host: str, port: int) -> None:
     """Load, warm up and serve until Ctrl-C."""
     import uvicorn
 
     from zoo.console import note
 
+    check_port_free(host, port)
     service = ModelService(saved, options)
     service.warm_up()
     # Keras and TensorFlow leave millions of long-lived objects: frozen, the collector stops walking

@@ -666,11 +666,12 @@ def serve(
 ) -> None:
     """Serve a run's model over HTTP: TensorFlow Serving's REST API (POST /v1/models/NAME:predict with
     {"instances": [...]}, in the inputs `zoo predict` takes), and a page at / to try it."""
-    from zoo.deploy.serve import ServeOptions, require_serve_extra
+    from zoo.deploy.serve import ServeOptions, check_port_free, require_serve_extra
     from zoo.deploy.serve import serve as run_server
     from zoo.runs.saved import load_run
 
     require_serve_extra()
+    check_port_free(host, port)  # before the model loads
     saved = load_run(run_dir, registry, layout.CHECKPOINTS[checkpoint])
     options = ServeOptions(
         name=name or str(saved.plan.name),
