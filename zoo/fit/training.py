@@ -204,15 +204,17 @@ def _train_into(plan: Plan, out: str | os.PathLike[str], force: bool, verbose: A
 
 
 def _first_line(exc: BaseException) -> str:
-    """The line of an error that says what was wrong: TensorFlow's start "Graph execution error:",
-    list where the op was defined, and say it further down."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    telling = [
-        line
-        for line in lines
-        if not line.endswith(":") and not line.startswith(("Detected at node", 'File "', "[[", "Stack trace"))
-    ]
-    return ((telling or lines or [type(exc).__name__])[0])[:500]
+    """What an error says was wrong, as one line. TensorFlow's graph errors start "Graph execution
+    error:", list where the op was defined, and say it further down: that line. Others, their
+    whole message on one line, its middle left out when long (a repr of tensors, most often)."""
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if any(line.startswith("Detected at node") for line in lines):
+        skipped = ("Detected at node", 'File "', "[[", "Stack trace")
+        telling = [line for line in lines if not line.endswith(":") and not line.startswith(skipped)]
+        return (telling or lines)[0][:500]
+    flat = " ".join(lines)
+    return flat if len(flat) <= 500 else f"{flat[:200]} ... {flat[-250:]}"
 
 
 def evaluate_run(saved: SavedRun, splits: tuple[str, ...], required: bool = False) -> dict[str, dict[str, float]]:
