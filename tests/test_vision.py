@@ -230,19 +230,27 @@ def test_weights_sources_that_cannot_load_by_name_are_one_line(tmp_path, monkeyp
         load_weights_by_name(model, str(tmp_path / "other.keras"))
 
 
-def test_imagenet_offline_names_the_file_and_where_to_put_it(tmp_path, monkeypatch):
+def test_imagenet_offline_names_the_file_and_where_to_put_it(tmp_path, monkeypatch, capsys):
     import keras
 
     import zoo
 
-    def offline(*args, **kwargs):
-        raise Exception("URL fetch failure: no network")
+    def offline(fname, origin, **kwargs):
+        print(f"Downloading data from {origin}")  # as Keras does, on stdout
+        raise Exception(f"URL fetch failure on {origin}: None -- [Errno -2] Name or service not known")
 
     monkeypatch.setattr(keras.utils, "get_file", offline)  # no test downloads weights
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     entry = zoo.load_plugins().get("model", "vgg16")
-    with pytest.raises(RecipeError, match=r"put vgg16_weights_tf_dim_ordering_tf_kernels.h5 in .*keras/models/"):
+    with pytest.raises(
+        RecipeError, match=r"put vgg16_weights_tf_dim_ordering_tf_kernels.h5 in .*keras/models/"
+    ) as info:
         read_weights("imagenet", entry)
+    message = str(info.value)  # once 515 characters, the URL twice, after Keras's line on stdout
+    assert "([Errno -2] Name or service not known)" in message and message.count("https://") == 1
+    assert len(message) < 450  # the URL once, the local folder (a long temporary path here) once
+    out = capsys.readouterr()
+    assert out.out == "" and "Downloading data from" in out.err
     with pytest.raises(RecipeError, match="registers only imagenet"):
         read_weights("places365", entry)
 
