@@ -1,5 +1,6 @@
-"""The ``zoo`` command. Only ``build``, ``train``, ``evaluate`` and ``predict`` import Keras, and only
-once they run: ``zoo --help``, ``list``, ``show`` and ``plugins`` stay free of TensorFlow."""
+"""The ``zoo`` command. Only ``build``, ``train``, ``evaluate``, ``predict``, ``export`` and ``serve``
+import Keras, and only once they run: ``zoo --help``, ``list``, ``show``, ``plugins`` and ``runs``
+stay free of TensorFlow."""
 
 from __future__ import annotations
 
